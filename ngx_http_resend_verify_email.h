@@ -1,0 +1,20 @@
+
+/*
+ * Copyright (C) ngx_http_resend_verify_module authors
+ */
+
+
+#ifndef _NGX_HTTP_RESEND_VERIFY_EMAIL_H_INCLUDED_
+#define _NGX_HTTP_RESEND_VERIFY_EMAIL_H_INCLUDED_
+
+
+#include "ngx_http_resend_verify_core.h"
+
+
+int rv_email_valid(const unsigned char *p, size_t len);
+int rv_email_equal(const rv_str_t *a, const rv_str_t *b);
+size_t rv_email_mask(unsigned char *dst, size_t size, const unsigned char *p,
+    size_t len);
+
+
+#endif /* _NGX_HTTP_RESEND_VERIFY_EMAIL_H_INCLUDED_ */

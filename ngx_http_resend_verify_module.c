@@ -1,0 +1,1119 @@
+
+/*
+ * Copyright (C) ngx_http_resend_verify_module authors
+ *
+ * The nginx shell: directives, the content handler, the body, the
+ * subrequest to the internal location and the reply.  Parsing, signing
+ * and JSON live in the core files, which know nothing of nginx.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_resend_verify_module.h"
+#include "ngx_http_resend_verify_input.h"
+#include "ngx_http_resend_verify_email.h"
+#include "ngx_http_resend_verify_sign.h"
+
+
+static ngx_int_t ngx_http_resend_verify_handler(ngx_http_request_t *r);
+static void ngx_http_resend_verify_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_resend_verify_process(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_resend_verify_body(ngx_http_request_t *r,
+    ngx_http_resend_verify_loc_conf_t *rvcf, ngx_str_t *body);
+static ngx_int_t ngx_http_resend_verify_call(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_resend_verify_done(ngx_http_request_t *r,
+    void *data, ngx_int_t rc);
+static void ngx_http_resend_verify_resume(ngx_http_request_t *r);
+static ngx_int_t ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_resend_verify_error(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, rv_err_t err);
+static ngx_int_t ngx_http_resend_verify_send(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *json, time_t retry_after);
+static ngx_int_t ngx_http_resend_verify_add_header(ngx_http_request_t *r,
+    char *key, ngx_str_t *value);
+static void ngx_http_resend_verify_mask(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, rv_input_t *in);
+static void *ngx_http_resend_verify_palloc(void *pool, size_t size);
+
+static void *ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static char *ngx_http_resend_verify(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_conf_enum_t  ngx_http_resend_verify_api_versions[] = {
+    { ngx_string("2018-01-29"), 0 },
+    { ngx_string("2017-12-18"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_resend_verify_langs[] = {
+    { ngx_string("en"), RV_LANG_EN },
+    { ngx_string("zh"), RV_LANG_ZH },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_num_bounds_t  ngx_http_resend_verify_max_emails_bounds = {
+    ngx_conf_check_num_bounds, 1, RV_MAX_EMAILS
+};
+
+
+static ngx_command_t  ngx_http_resend_verify_commands[] = {
+
+    { ngx_string("resend_verify"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_resend_verify,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("resend_verify_access_key_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, access_key_id),
+      NULL },
+
+    { ngx_string("resend_verify_access_key_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, access_key_secret),
+      NULL },
+
+    { ngx_string("resend_verify_security_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, security_token),
+      NULL },
+
+    { ngx_string("resend_verify_api_version"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, api_version),
+      &ngx_http_resend_verify_api_versions },
+
+    { ngx_string("resend_verify_lang"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, lang),
+      &ngx_http_resend_verify_langs },
+
+    { ngx_string("resend_verify_client_ip"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, client_ip),
+      NULL },
+
+    { ngx_string("resend_verify_max_emails"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, max_emails),
+      &ngx_http_resend_verify_max_emails_bounds },
+
+    { ngx_string("resend_verify_max_body_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, max_body_size),
+      NULL },
+
+    { ngx_string("resend_verify_detail"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, detail),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_resend_verify_module_ctx = {
+    ngx_http_resend_verify_add_variables,  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_resend_verify_create_loc_conf, /* create location configuration */
+    ngx_http_resend_verify_merge_loc_conf  /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_resend_verify_module = {
+    NGX_MODULE_V1,
+    &ngx_http_resend_verify_module_ctx,    /* module context */
+    ngx_http_resend_verify_commands,       /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_http_resend_verify_versions[] = {
+    ngx_string("2018-01-29"),
+    ngx_string("2017-12-18")
+};
+
+static ngx_str_t  ngx_http_resend_verify_post = ngx_string("POST");
+
+static ngx_str_t  ngx_http_resend_verify_form_type =
+    ngx_string("application/x-www-form-urlencoded");
+
+static ngx_str_t  ngx_http_resend_verify_json_type =
+    ngx_string("application/json; charset=utf-8");
+
+static ngx_str_t  ngx_http_resend_verify_default_client_ip =
+    ngx_string("$remote_addr");
+
+
+static ngx_int_t
+ngx_http_resend_verify_handler(ngx_http_request_t *r)
+{
+    u_char                             *p, *last;
+    ngx_int_t                           rc;
+    ngx_str_t                           type;
+    ngx_http_resend_verify_ctx_t       *ctx;
+    ngx_http_resend_verify_loc_conf_t  *rvcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_resend_verify_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->lang = rvcf->lang;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_resend_verify_module);
+
+    if (r->method != NGX_HTTP_POST) {
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_METHOD);
+    }
+
+    /* the media type, without parameters such as "charset" */
+
+    type.len = 0;
+
+    if (r->headers_in.content_type) {
+        p = r->headers_in.content_type->value.data;
+        last = p + r->headers_in.content_type->value.len;
+
+        type.data = p;
+
+        while (p < last && *p != ';' && *p != ' ' && *p != '\t') {
+            p++;
+        }
+
+        type.len = p - type.data;
+    }
+
+    if (type.len != ngx_http_resend_verify_form_type.len
+        || ngx_strncasecmp(type.data, ngx_http_resend_verify_form_type.data,
+                           type.len)
+           != 0)
+    {
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_MEDIA_TYPE);
+    }
+
+    if (r->headers_in.content_length_n > (off_t) rvcf->max_body_size) {
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_TOO_LARGE);
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r,
+                                          ngx_http_resend_verify_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_resend_verify_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_http_resend_verify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_resend_verify_module);
+
+    rc = ngx_http_resend_verify_process(r, ctx);
+
+    if (rc == NGX_DONE) {
+        /* the subrequest runs; ngx_http_resend_verify_resume() goes on */
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_resend_verify_process(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx)
+{
+    u_char                              ts[RV_TIMESTAMP_LEN];
+    u_char                              nonce[RV_NONCE_LEN];
+    ngx_int_t                           rc;
+    ngx_str_t                           body, val;
+    rv_err_t                            err;
+    rv_rpc_t                            rpc;
+    rv_pool_t                           pool;
+    rv_input_t                          in;
+    rv_signed_t                         sig;
+    ngx_http_resend_verify_loc_conf_t  *rvcf;
+
+    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    rc = ngx_http_resend_verify_body(r, rvcf, &body);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_TOO_LARGE);
+    }
+
+    if (rc != NGX_OK) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    pool.alloc = ngx_http_resend_verify_palloc;
+    pool.pool = r->pool;
+
+    ngx_memzero(&in, sizeof(rv_input_t));
+    in.max_emails = rvcf->max_emails;
+
+    err = rv_parse_urlencoded(&in, body.data, body.len, &pool);
+
+    if (in.has_lang) {
+        ctx->lang = in.lang;
+    }
+
+    if (err == RV_OK) {
+        err = rv_input_done(&in);
+    }
+
+    if (err != RV_OK) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "resend_verify: rejected: %s", rv_err_code(err));
+
+        return ngx_http_resend_verify_error(r, ctx, err);
+    }
+
+    ngx_http_resend_verify_mask(r, ctx, &in);
+
+    ngx_memzero(&rpc, sizeof(rv_rpc_t));
+
+    if (rv_input_join(&in, &pool, &rpc.email) != RV_OK) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    if (ngx_http_complex_value(r, rvcf->access_key_id, &val) != NGX_OK) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    rpc.access_key_id.len = val.len;
+    rpc.access_key_id.data = val.data;
+
+    if (ngx_http_complex_value(r, rvcf->access_key_secret, &val) != NGX_OK) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    rpc.access_key_secret.len = val.len;
+    rpc.access_key_secret.data = val.data;
+
+    if (rpc.access_key_id.len == 0 || rpc.access_key_secret.len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: the AccessKey id or secret is empty");
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    if (rvcf->security_token) {
+        if (ngx_http_complex_value(r, rvcf->security_token, &val) != NGX_OK) {
+            return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+        }
+
+        rpc.security_token.len = val.len;
+        rpc.security_token.data = val.data;
+    }
+
+    if (ngx_http_complex_value(r, rvcf->client_ip, &val) != NGX_OK) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    rpc.client_ip.len = val.len;
+    rpc.client_ip.data = val.data;
+
+    rpc.method.len = ngx_http_resend_verify_post.len;
+    rpc.method.data = ngx_http_resend_verify_post.data;
+
+    rpc.version.len = ngx_http_resend_verify_versions[rvcf->api_version].len;
+    rpc.version.data = ngx_http_resend_verify_versions[rvcf->api_version].data;
+
+    rpc.lang.len = 2;
+    rpc.lang.data = (u_char *) (ctx->lang == RV_LANG_ZH ? "zh" : "en");
+
+    rv_format_timestamp(ngx_time(), ts);
+    rpc.timestamp.len = RV_TIMESTAMP_LEN;
+    rpc.timestamp.data = ts;
+
+    if (rv_make_nonce(nonce) != 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: RAND_bytes() failed");
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    rpc.nonce.len = RV_NONCE_LEN;
+    rpc.nonce.data = nonce;
+
+    if (rv_rpc_sign(&rpc, &pool, &sig, 0) != 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: signing failed");
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    body.len = sig.body.len;
+    body.data = sig.body.data;
+
+    rc = ngx_http_resend_verify_call(r, ctx, &body);
+
+    if (rc != NGX_OK) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * The body in one piece of memory.  NGX_DECLINED: over the module's cap,
+ * or written to a temporary file (client_body_buffer_size is smaller than
+ * the cap), which the module does not read.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_body(ngx_http_request_t *r,
+    ngx_http_resend_verify_loc_conf_t *rvcf, ngx_str_t *body)
+{
+    u_char       *p;
+    size_t        len;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    body->len = 0;
+    body->data = (u_char *) "";
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    if (r->request_body->temp_file) {
+        return NGX_DECLINED;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file || !ngx_buf_in_memory(b)) {
+            return NGX_DECLINED;
+        }
+
+        len += b->last - b->pos;
+
+        if (len > rvcf->max_body_size) {
+            return NGX_DECLINED;
+        }
+    }
+
+    if (r->request_body->bufs->next == NULL) {
+        body->len = len;
+        body->data = r->request_body->bufs->buf->pos;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+    body->len = len;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * POST the signed form to the internal location.  The subrequest gets
+ * headers of its own: nothing of the browser's (cookies, authorization,
+ * forwarding headers) reaches the upstream.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_call(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, ngx_str_t *body)
+{
+    ngx_buf_t                          *b;
+    ngx_chain_t                        *cl;
+    ngx_table_elt_t                    *h;
+    ngx_http_request_t                 *sr;
+    ngx_http_request_body_t            *rb;
+    ngx_http_post_subrequest_t         *ps;
+    ngx_http_resend_verify_loc_conf_t  *rvcf;
+
+    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    if (ps == NULL) {
+        return NGX_ERROR;
+    }
+
+    ps->handler = ngx_http_resend_verify_done;
+    ps->data = ctx;
+
+    if (ngx_http_subrequest(r, &rvcf->uri, NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_IN_MEMORY
+                            |NGX_HTTP_SUBREQUEST_WAITED)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    sr->method = NGX_HTTP_POST;
+    sr->method_name = ngx_http_resend_verify_post;
+    sr->header_only = 0;
+
+    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+
+    if (ngx_list_init(&sr->headers_in.headers, r->pool, 2,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    h = ngx_list_push(&sr->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Content-Type");
+    h->value = ngx_http_resend_verify_form_type;
+    h->lowcase_key = (u_char *) "content-type";
+
+    sr->headers_in.content_type = h;
+    sr->headers_in.content_length_n = body->len;
+    sr->headers_in.keep_alive_n = -1;
+
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (rb == NULL) {
+        return NGX_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->memory = 1;
+    b->start = body->data;
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->end = b->last;
+    b->last_buf = 1;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    rb->bufs = cl;
+    sr->request_body = rb;
+
+    r->write_event_handler = ngx_http_resend_verify_resume;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "resend_verify: subrequest \"%V\", %uz bytes",
+                   &rvcf->uri, body->len);
+
+    return NGX_OK;
+}
+
+
+/* the subrequest's finalizer: may run more than once */
+
+static ngx_int_t
+ngx_http_resend_verify_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
+{
+    ngx_http_resend_verify_ctx_t  *ctx = data;
+
+    ngx_buf_t  *b;
+
+    if (ctx->done) {
+        return rc;
+    }
+
+    ctx->done = 1;
+    ctx->rc = rc;
+    ctx->status = r->headers_out.status;
+
+    if (r->out && r->out->buf) {
+        b = r->out->buf;
+        ctx->body.data = b->pos;
+        ctx->body.len = b->last - b->pos;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "resend_verify: subrequest done rc:%i status:%ui "
+                   "body:%uz", rc, ctx->status, ctx->body.len);
+
+    /*
+     * A failed call is the parent's to answer: do not let NGX_ERROR or
+     * an error status tear down the browser's request, or make nginx
+     * write an error page into the in-memory buffer.
+     */
+
+    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        if (!r->connection->error) {
+            return NGX_OK;
+        }
+    }
+
+    return rc;
+}
+
+
+static void
+ngx_http_resend_verify_resume(ngx_http_request_t *r)
+{
+    ngx_http_resend_verify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_resend_verify_module);
+
+    if (ctx == NULL || !ctx->done) {
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ngx_http_finalize_request(r, ngx_http_resend_verify_upstream_reply(r, ctx));
+}
+
+
+static ngx_int_t
+ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx)
+{
+    size_t                              n;
+    rv_err_t                            err;
+    ngx_str_t                           json, host_id;
+    rv_pool_t                           pool;
+    rv_reply_t                          reply;
+    ngx_http_resend_verify_loc_conf_t  *rvcf;
+
+    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    if (ctx->rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: the upstream call timed out");
+
+        ngx_str_set(&ctx->outcome, "timeout");
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_TIMEOUT);
+    }
+
+    if (ctx->rc == NGX_ERROR || ctx->rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: the upstream call failed (%i)",
+                      ctx->rc);
+
+        ngx_str_set(&ctx->outcome, "upstream_error");
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
+    }
+
+    pool.alloc = ngx_http_resend_verify_palloc;
+    pool.pool = r->pool;
+
+    if (rv_reply_parse(ctx->body.data, ctx->body.len, &pool, &reply) != 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: the upstream answered %ui with "
+                      "%uz bytes that are not the expected JSON",
+                      ctx->status, ctx->body.len);
+
+        ngx_str_set(&ctx->outcome, "upstream_error");
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
+    }
+
+    ngx_http_resend_verify_safe_str(r->pool, &ctx->request_id,
+                                    &reply.request_id, 64);
+
+    if (ctx->status >= 200 && ctx->status < 300
+        && !rv_reply_is_error(&reply))
+    {
+        if (reply.nfailed == 0) {
+            ngx_str_set(&ctx->outcome, "sent");
+
+        } else if (reply.nsent == 0) {
+            ngx_str_set(&ctx->outcome, "failed");
+            ngx_http_resend_verify_safe_str(r->pool, &ctx->upstream_code,
+                                            &reply.failed[0].code, 64);
+
+        } else {
+            ngx_str_set(&ctx->outcome, "partial");
+            ngx_http_resend_verify_safe_str(r->pool, &ctx->upstream_code,
+                                            &reply.failed[0].code, 64);
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "resend_verify: %V for %V, %uz sent, %uz failed%s%V, "
+                      "RequestId: %V", &ctx->outcome, &ctx->email,
+                      reply.nsent, reply.nfailed,
+                      ctx->upstream_code.len ? ", " : "",
+                      &ctx->upstream_code, &ctx->request_id);
+
+        if (rv_json_ok(&pool, &reply, rvcf->detail, ctx->lang,
+                       (rv_str_t *) &json)
+            != 0)
+        {
+            /* the upstream sent strings that are not UTF-8 */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "resend_verify: the upstream reply has invalid "
+                          "strings, RequestId: %V", &ctx->request_id);
+
+            ngx_str_set(&ctx->outcome, "upstream_error");
+
+            return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
+        }
+
+        return ngx_http_resend_verify_send(r, NGX_HTTP_OK, &json, 0);
+    }
+
+    /* the error envelope, or an error status */
+
+    ngx_http_resend_verify_safe_str(r->pool, &ctx->upstream_code,
+                                    &reply.code, 64);
+    ngx_http_resend_verify_safe_str(r->pool, &host_id, &reply.host_id, 64);
+
+    /* the message may quote the string to sign: it is not logged */
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "resend_verify: the upstream refused the call: "
+                  "status %ui, Code: %V, RequestId: %V, HostId: %V",
+                  ctx->status, &ctx->upstream_code, &ctx->request_id,
+                  &host_id);
+
+    n = ctx->upstream_code.len;
+
+    if (n >= 10 && ngx_strncmp(ctx->upstream_code.data, "Throttling", 10) == 0)
+    {
+        err = RV_ERR_THROTTLED;
+        ngx_str_set(&ctx->outcome, "throttled");
+
+    } else if ((n == 18 && ngx_strncmp(ctx->upstream_code.data,
+                                       "ServiceUnavailable", 18) == 0)
+               || ctx->status == NGX_HTTP_SERVICE_UNAVAILABLE)
+    {
+        err = RV_ERR_UNAVAILABLE;
+        ngx_str_set(&ctx->outcome, "unavailable");
+
+    } else {
+        err = RV_ERR_UPSTREAM;
+        ngx_str_set(&ctx->outcome, "upstream_error");
+    }
+
+    return ngx_http_resend_verify_error(r, ctx, err);
+}
+
+
+static ngx_int_t
+ngx_http_resend_verify_error(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, rv_err_t err)
+{
+    time_t     retry_after;
+    ngx_str_t  json;
+    rv_pool_t  pool;
+
+    static ngx_str_t  internal = ngx_string(
+        "{\"ok\":false,\"error\":{\"code\":\"InternalError\","
+        "\"message\":\"Something went wrong. Try again later.\"}}");
+
+    pool.alloc = ngx_http_resend_verify_palloc;
+    pool.pool = r->pool;
+
+    ctx->error.data = (u_char *) rv_err_code(err);
+    ctx->error.len = ngx_strlen(ctx->error.data);
+
+    if (ctx->outcome.len == 0) {
+        if (rv_err_status(err) < 500) {
+            ngx_str_set(&ctx->outcome, "rejected");
+
+        } else {
+            ngx_str_set(&ctx->outcome, "error");
+        }
+    }
+
+    if (rv_json_error(&pool, err, ctx->lang, (rv_str_t *) &json) != 0) {
+        return ngx_http_resend_verify_send(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                           &internal, 0);
+    }
+
+    retry_after = (err == RV_ERR_THROTTLED || err == RV_ERR_UNAVAILABLE)
+                  ? NGX_HTTP_RESEND_VERIFY_RETRY_AFTER : 0;
+
+    return ngx_http_resend_verify_send(r, rv_err_status(err), &json,
+                                       retry_after);
+}
+
+
+static ngx_int_t
+ngx_http_resend_verify_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *json, time_t retry_after)
+{
+    u_char       *p;
+    ngx_int_t     rc;
+    ngx_str_t     v;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = ngx_http_resend_verify_json_type;
+    r->headers_out.content_type_len = sizeof("application/json") - 1;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = json->len;
+
+    ngx_str_set(&v, "no-store");
+    if (ngx_http_resend_verify_add_header(r, "Cache-Control", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&v, "nosniff");
+    if (ngx_http_resend_verify_add_header(r, "X-Content-Type-Options", &v)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (status == NGX_HTTP_NOT_ALLOWED) {
+        ngx_str_set(&v, "POST");
+        if (ngx_http_resend_verify_add_header(r, "Allow", &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (retry_after) {
+        p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v.data = p;
+        v.len = ngx_sprintf(p, "%T", retry_after) - p;
+
+        if (ngx_http_resend_verify_add_header(r, "Retry-After", &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = json->data;
+    b->last = json->data + json->len;
+    b->memory = json->len ? 1 : 0;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_resend_verify_add_header(ngx_http_request_t *r, char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.len = ngx_strlen(key);
+    h->key.data = (u_char *) key;
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+/* "j***@example.com", and "+N" for the other addresses */
+
+static void
+ngx_http_resend_verify_mask(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, rv_input_t *in)
+{
+    u_char  *p;
+    size_t   size;
+
+    size = RV_EMAIL_MAX_LEN + 4 + NGX_SIZE_T_LEN;
+
+    p = ngx_pnalloc(r->pool, size);
+    if (p == NULL) {
+        return;
+    }
+
+    ctx->email.data = p;
+    ctx->email.len = rv_email_mask(p, RV_EMAIL_MAX_LEN + 3,
+                                   in->emails[0].data, in->emails[0].len);
+
+    if (in->nemails > 1) {
+        ctx->email.len = ngx_sprintf(p + ctx->email.len, ",+%uz",
+                                     in->nemails - 1)
+                         - p;
+    }
+}
+
+
+/*
+ * A copy of a string the upstream sent, fit for a log line or a
+ * variable: printable ASCII only, at most "max" bytes.
+ */
+
+void
+ngx_http_resend_verify_safe_str(ngx_pool_t *pool, ngx_str_t *dst,
+    rv_str_t *src, size_t max)
+{
+    size_t   i, n;
+    u_char  *p;
+
+    n = src->len < max ? src->len : max;
+
+    if (n == 0) {
+        ngx_str_set(dst, "-");
+        return;
+    }
+
+    p = ngx_pnalloc(pool, n);
+    if (p == NULL) {
+        ngx_str_set(dst, "-");
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        p[i] = (src->data[i] > 0x20 && src->data[i] < 0x7f
+                && src->data[i] != '"' && src->data[i] != '\\')
+               ? src->data[i] : '?';
+    }
+
+    dst->data = p;
+    dst->len = n;
+}
+
+
+static void *
+ngx_http_resend_verify_palloc(void *pool, size_t size)
+{
+    return ngx_palloc(pool, size);
+}
+
+
+static void *
+ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_resend_verify_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_resend_verify_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->uri = { 0, NULL };
+     *     conf->access_key_id = NULL;
+     *     conf->access_key_secret = NULL;
+     *     conf->security_token = NULL;
+     *     conf->client_ip = NULL;
+     */
+
+    conf->api_version = NGX_CONF_UNSET_UINT;
+    conf->lang = NGX_CONF_UNSET_UINT;
+    conf->max_emails = NGX_CONF_UNSET_UINT;
+    conf->max_body_size = NGX_CONF_UNSET_SIZE;
+    conf->detail = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_resend_verify_loc_conf_t  *prev = parent;
+    ngx_http_resend_verify_loc_conf_t  *conf = child;
+
+    ngx_http_compile_complex_value_t  ccv;
+
+    if (conf->access_key_id == NULL) {
+        conf->access_key_id = prev->access_key_id;
+    }
+
+    if (conf->access_key_secret == NULL) {
+        conf->access_key_secret = prev->access_key_secret;
+    }
+
+    if (conf->security_token == NULL) {
+        conf->security_token = prev->security_token;
+    }
+
+    if (conf->client_ip == NULL) {
+        conf->client_ip = prev->client_ip;
+    }
+
+    ngx_conf_merge_uint_value(conf->api_version, prev->api_version, 0);
+    ngx_conf_merge_uint_value(conf->lang, prev->lang, RV_LANG_EN);
+    ngx_conf_merge_uint_value(conf->max_emails, prev->max_emails, 1);
+    ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size, 4096);
+    ngx_conf_merge_value(conf->detail, prev->detail, 0);
+
+    if (conf->uri.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->access_key_id == NULL || conf->access_key_secret == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"resend_verify\" needs credentials: set "
+                           "\"resend_verify_access_key_id\" and "
+                           "\"resend_verify_access_key_secret\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->client_ip == NULL) {
+        conf->client_ip = ngx_palloc(cf->pool,
+                                     sizeof(ngx_http_complex_value_t));
+        if (conf->client_ip == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+        ccv.cf = cf;
+        ccv.value = &ngx_http_resend_verify_default_client_ip;
+        ccv.complex_value = conf->client_ip;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_resend_verify(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_resend_verify_loc_conf_t *rvcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (rvcf->uri.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid location \"%V\": it must start with "
+                           "\"/\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    rvcf->uri = value[1];
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_resend_verify_handler;
+
+    return NGX_CONF_OK;
+}

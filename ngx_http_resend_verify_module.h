@@ -1,0 +1,60 @@
+
+/*
+ * Copyright (C) ngx_http_resend_verify_module authors
+ */
+
+
+#ifndef _NGX_HTTP_RESEND_VERIFY_MODULE_H_INCLUDED_
+#define _NGX_HTTP_RESEND_VERIFY_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_resend_verify_core.h"
+#include "ngx_http_resend_verify_reply.h"
+
+
+#define NGX_HTTP_RESEND_VERIFY_RETRY_AFTER  60
+
+
+typedef struct {
+    ngx_str_t                   uri;
+    ngx_http_complex_value_t   *access_key_id;
+    ngx_http_complex_value_t   *access_key_secret;
+    ngx_http_complex_value_t   *security_token;
+    ngx_http_complex_value_t   *client_ip;
+    ngx_uint_t                  api_version;
+    ngx_uint_t                  lang;
+    ngx_uint_t                  max_emails;
+    size_t                      max_body_size;
+    ngx_flag_t                  detail;
+} ngx_http_resend_verify_loc_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                  done;
+    ngx_int_t                   rc;
+    ngx_uint_t                  status;
+    ngx_str_t                   body;
+
+    rv_lang_t                   lang;
+
+    ngx_str_t                   outcome;
+    ngx_str_t                   error;
+    ngx_str_t                   email;          /* masked */
+    ngx_str_t                   request_id;     /* sanitized */
+    ngx_str_t                   upstream_code;  /* sanitized */
+} ngx_http_resend_verify_ctx_t;
+
+
+ngx_int_t ngx_http_resend_verify_add_variables(ngx_conf_t *cf);
+void ngx_http_resend_verify_safe_str(ngx_pool_t *pool, ngx_str_t *dst,
+    rv_str_t *src, size_t max);
+
+
+extern ngx_module_t  ngx_http_resend_verify_module;
+
+
+#endif /* _NGX_HTTP_RESEND_VERIFY_MODULE_H_INCLUDED_ */

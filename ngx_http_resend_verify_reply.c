@@ -1,0 +1,729 @@
+
+/*
+ * Copyright (C) ngx_http_resend_verify_module authors
+ *
+ * JSON in and out: the upstream's reply (parsed with yajl's callbacks, so
+ * nothing but the few fields we use is ever stored) and the reply to the
+ * browser (generated with yajl_gen, which escapes every string).
+ */
+
+
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+#include <yajl/yajl_gen.h>
+
+#include "ngx_http_resend_verify_reply.h"
+
+
+typedef struct {
+    unsigned        status;
+    const char     *code;
+    const char     *en;
+    const char     *zh;
+} rv_err_info_t;
+
+
+static const rv_err_info_t  rv_errors[RV_ERR_LAST] = {
+
+    { 200, "OK",
+      "If the address is waiting for verification, a new email is on its way.",
+      "如果该邮箱正在等待验证，新的验证邮件已发出。" },
+
+    { 400, "InvalidBody",
+      "The request could not be read.",
+      "无法解析请求内容。" },
+
+    { 400, "InvalidEncoding",
+      "The request is not valid UTF-8.",
+      "请求内容不是有效的 UTF-8 编码。" },
+
+    { 400, "MissingEmail",
+      "Enter an email address.",
+      "请输入邮箱地址。" },
+
+    { 400, "InvalidEmail",
+      "Enter a valid email address.",
+      "请输入有效的邮箱地址。" },
+
+    { 400, "TooManyEmails",
+      "Too many email addresses in one request.",
+      "一次请求中的邮箱地址过多。" },
+
+    { 400, "InvalidLang",
+      "The language must be en or zh.",
+      "语言只能是 en 或 zh。" },
+
+    { 400, "DuplicateField",
+      "A field was sent more than once.",
+      "请求中有重复的字段。" },
+
+    { 403, "ForbiddenOrigin",
+      "This page may not send this request.",
+      "不允许从此页面发送该请求。" },
+
+    { 405, "MethodNotAllowed",
+      "Send the form with POST.",
+      "请使用 POST 方法提交。" },
+
+    { 413, "BodyTooLarge",
+      "The request is too large.",
+      "请求内容过大。" },
+
+    { 415, "UnsupportedMediaType",
+      "Send the form as a form or as JSON.",
+      "请以表单或 JSON 格式提交。" },
+
+    { 429, "TooManyRequests",
+      "Please wait before asking for another email.",
+      "请稍候再请求发送邮件。" },
+
+    { 429, "Throttled",
+      "The service is busy. Try again later.",
+      "服务繁忙，请稍后再试。" },
+
+    { 502, "UpstreamError",
+      "The email could not be sent. Try again later.",
+      "邮件暂时无法发送，请稍后再试。" },
+
+    { 503, "ServiceUnavailable",
+      "The service is temporarily unavailable. Try again later.",
+      "服务暂时不可用，请稍后再试。" },
+
+    { 504, "UpstreamTimeout",
+      "The service did not answer in time. Try again later.",
+      "服务响应超时，请稍后再试。" },
+
+    { 500, "InternalError",
+      "Something went wrong. Try again later.",
+      "出现错误，请稍后再试。" },
+};
+
+
+unsigned
+rv_err_status(rv_err_t err)
+{
+    return err < RV_ERR_LAST ? rv_errors[err].status : 500;
+}
+
+
+const char *
+rv_err_code(rv_err_t err)
+{
+    return rv_errors[err < RV_ERR_LAST ? err : RV_ERR_INTERNAL].code;
+}
+
+
+const char *
+rv_err_message(rv_err_t err, rv_lang_t lang)
+{
+    const rv_err_info_t  *e;
+
+    e = &rv_errors[err < RV_ERR_LAST ? err : RV_ERR_INTERNAL];
+
+    return lang == RV_LANG_ZH ? e->zh : e->en;
+}
+
+
+/*
+ * yajl's allocator on top of the pool: each block remembers its size so
+ * that realloc can copy; free is a no-op, the pool goes as a whole.
+ */
+
+typedef union {
+    size_t          size;
+    long double     align;
+} rv_yajl_hdr_t;
+
+
+static void *
+rv_yajl_malloc(void *ctx, size_t size)
+{
+    rv_yajl_hdr_t  *h;
+
+    h = rv_alloc(ctx, sizeof(rv_yajl_hdr_t) + size);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->size = size;
+
+    return h + 1;
+}
+
+
+static void *
+rv_yajl_realloc(void *ctx, void *ptr, size_t size)
+{
+    void           *p;
+    rv_yajl_hdr_t  *h;
+
+    p = rv_yajl_malloc(ctx, size);
+
+    if (p != NULL && ptr != NULL) {
+        h = (rv_yajl_hdr_t *) ptr - 1;
+        memcpy(p, ptr, h->size < size ? h->size : size);
+    }
+
+    return p;
+}
+
+
+static void
+rv_yajl_free(void *ctx, void *ptr)
+{
+    (void) ctx;
+    (void) ptr;
+}
+
+
+void *
+rv_yajl_funcs(rv_pool_t *pool)
+{
+    yajl_alloc_funcs  *af;
+
+    af = rv_alloc(pool, sizeof(yajl_alloc_funcs));
+    if (af == NULL) {
+        return NULL;
+    }
+
+    af->malloc = rv_yajl_malloc;
+    af->realloc = rv_yajl_realloc;
+    af->free = rv_yajl_free;
+    af->ctx = pool;
+
+    return af;
+}
+
+
+/* the upstream reply */
+
+typedef enum {
+    RV_KEY_OTHER = 0,
+    RV_KEY_REQUEST_ID,
+    RV_KEY_CODE,
+    RV_KEY_MESSAGE,
+    RV_KEY_HOST_ID,
+    RV_KEY_EMAIL,
+    RV_KEY_SUCCESS_LIST,
+    RV_KEY_FAIL_LIST
+} rv_key_t;
+
+
+typedef struct {
+    rv_pool_t      *pool;
+    rv_reply_t     *reply;
+    unsigned        depth;
+    rv_key_t        key;            /* the key whose value comes next */
+    rv_key_t        list;           /* the list being read, at depth 2 */
+    rv_result_t    *item;           /* the item being read, at depth 3 */
+    unsigned        started:1;
+} rv_parse_t;
+
+
+static rv_key_t
+rv_key(const unsigned char *p, size_t len)
+{
+    size_t  i, j;
+
+    static const struct {
+        const char  *name;
+        rv_key_t     key;
+    } keys[] = {
+        { "requestid", RV_KEY_REQUEST_ID },
+        { "code", RV_KEY_CODE },
+        { "message", RV_KEY_MESSAGE },
+        { "hostid", RV_KEY_HOST_ID },
+        { "email", RV_KEY_EMAIL },
+        { "successlist", RV_KEY_SUCCESS_LIST },
+        { "faillist", RV_KEY_FAIL_LIST }
+    };
+
+    /*
+     * PascalCase as the SDKs read it, camelCase as old docs show it:
+     * the keys compare without regard to case
+     */
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+
+        if (len != strlen(keys[i].name)) {
+            continue;
+        }
+
+        for (j = 0; j < len; j++) {
+            if ((p[j] | 0x20) != keys[i].name[j]) {
+                break;
+            }
+        }
+
+        if (j == len) {
+            return keys[i].key;
+        }
+    }
+
+    return RV_KEY_OTHER;
+}
+
+
+static int
+rv_parse_scalar(void *ctx, const unsigned char *p, size_t len)
+{
+    rv_parse_t  *ps = ctx;
+    rv_str_t    *dst;
+
+    dst = NULL;
+
+    if (ps->depth == 1) {
+        switch (ps->key) {
+        case RV_KEY_REQUEST_ID:
+            dst = &ps->reply->request_id;
+            break;
+        case RV_KEY_CODE:
+            dst = &ps->reply->code;
+            break;
+        case RV_KEY_MESSAGE:
+            dst = &ps->reply->message;
+            break;
+        case RV_KEY_HOST_ID:
+            dst = &ps->reply->host_id;
+            break;
+        default:
+            break;
+        }
+
+    } else if (ps->depth == 3 && ps->item) {
+        switch (ps->key) {
+        case RV_KEY_EMAIL:
+            dst = &ps->item->email;
+            break;
+        case RV_KEY_CODE:
+            dst = &ps->item->code;
+            break;
+        case RV_KEY_MESSAGE:
+            dst = &ps->item->message;
+            break;
+        default:
+            break;
+        }
+    }
+
+    ps->key = RV_KEY_OTHER;
+
+    if (dst == NULL) {
+        return 1;
+    }
+
+    dst->data = rv_strdup(ps->pool, p, len);
+    if (dst->data == NULL) {
+        return 0;
+    }
+
+    dst->len = len;
+
+    return 1;
+}
+
+
+static int
+rv_parse_string(void *ctx, const unsigned char *p, size_t len)
+{
+    return rv_parse_scalar(ctx, p, len);
+}
+
+
+static int
+rv_parse_number(void *ctx, const char *p, size_t len)
+{
+    return rv_parse_scalar(ctx, (const unsigned char *) p, len);
+}
+
+
+static int
+rv_parse_other(void *ctx)
+{
+    rv_parse_t  *ps = ctx;
+
+    ps->key = RV_KEY_OTHER;
+
+    return ps->depth > 0;
+}
+
+
+static int
+rv_parse_bool(void *ctx, int b)
+{
+    (void) b;
+
+    return rv_parse_other(ctx);
+}
+
+
+static int
+rv_parse_start_map(void *ctx)
+{
+    rv_parse_t   *ps = ctx;
+    rv_reply_t   *r;
+    rv_result_t  *item;
+    size_t       *n;
+
+    if (ps->depth == 0 && ps->started) {
+        return 0;
+    }
+
+    ps->started = 1;
+
+    if (++ps->depth > RV_JSON_MAX_DEPTH) {
+        return 0;
+    }
+
+    ps->key = RV_KEY_OTHER;
+
+    if (ps->depth != 3 || ps->list == RV_KEY_OTHER) {
+        return 1;
+    }
+
+    r = ps->reply;
+
+    if (ps->list == RV_KEY_SUCCESS_LIST) {
+        item = r->sent;
+        n = &r->nsent;
+
+    } else {
+        item = r->failed;
+        n = &r->nfailed;
+    }
+
+    if (*n >= RV_REPLY_MAX_ITEMS) {
+        return 0;
+    }
+
+    ps->item = &item[(*n)++];
+
+    return 1;
+}
+
+
+static int
+rv_parse_map_key(void *ctx, const unsigned char *p, size_t len)
+{
+    rv_parse_t  *ps = ctx;
+
+    ps->key = (ps->depth == 1 || ps->depth == 3) ? rv_key(p, len)
+                                                 : RV_KEY_OTHER;
+
+    return 1;
+}
+
+
+static int
+rv_parse_end_map(void *ctx)
+{
+    rv_parse_t  *ps = ctx;
+
+    if (ps->depth == 3) {
+        ps->item = NULL;
+    }
+
+    ps->depth--;
+    ps->key = RV_KEY_OTHER;
+
+    return 1;
+}
+
+
+static int
+rv_parse_start_array(void *ctx)
+{
+    rv_parse_t   *ps = ctx;
+    rv_reply_t   *r;
+
+    if (ps->depth == 0) {
+        /* the reply is an object, nothing else */
+        return 0;
+    }
+
+    if (++ps->depth > RV_JSON_MAX_DEPTH) {
+        return 0;
+    }
+
+    if (ps->depth == 2
+        && (ps->key == RV_KEY_SUCCESS_LIST || ps->key == RV_KEY_FAIL_LIST))
+    {
+        r = ps->reply;
+        ps->list = ps->key;
+
+        if (ps->list == RV_KEY_SUCCESS_LIST ? r->sent != NULL
+                                            : r->failed != NULL)
+        {
+            /* a list given twice */
+            return 0;
+        }
+
+        ps->item = rv_alloc(ps->pool,
+                            RV_REPLY_MAX_ITEMS * sizeof(rv_result_t));
+        if (ps->item == NULL) {
+            return 0;
+        }
+
+        memset(ps->item, 0, RV_REPLY_MAX_ITEMS * sizeof(rv_result_t));
+
+        if (ps->list == RV_KEY_SUCCESS_LIST) {
+            r->sent = ps->item;
+
+        } else {
+            r->failed = ps->item;
+        }
+
+        ps->item = NULL;
+    }
+
+    ps->key = RV_KEY_OTHER;
+
+    return 1;
+}
+
+
+static int
+rv_parse_end_array(void *ctx)
+{
+    rv_parse_t  *ps = ctx;
+
+    if (ps->depth == 2) {
+        ps->list = RV_KEY_OTHER;
+    }
+
+    ps->depth--;
+    ps->key = RV_KEY_OTHER;
+
+    return 1;
+}
+
+
+static const yajl_callbacks  rv_parse_callbacks = {
+    rv_parse_other,             /* null */
+    rv_parse_bool,
+    NULL,                       /* integer: number below takes it */
+    NULL,                       /* double */
+    rv_parse_number,
+    rv_parse_string,
+    rv_parse_start_map,
+    rv_parse_map_key,
+    rv_parse_end_map,
+    rv_parse_start_array,
+    rv_parse_end_array
+};
+
+
+int
+rv_reply_parse(const unsigned char *p, size_t len, rv_pool_t *pool,
+    rv_reply_t *reply)
+{
+    rv_parse_t    ps;
+    yajl_handle   h;
+    yajl_status   st;
+    void         *af;
+
+    memset(reply, 0, sizeof(rv_reply_t));
+    memset(&ps, 0, sizeof(rv_parse_t));
+
+    ps.pool = pool;
+    ps.reply = reply;
+
+    af = rv_yajl_funcs(pool);
+    if (af == NULL) {
+        return -1;
+    }
+
+    h = yajl_alloc(&rv_parse_callbacks, af, &ps);
+    if (h == NULL) {
+        return -1;
+    }
+
+    st = yajl_parse(h, p, len);
+
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(h);
+    }
+
+    yajl_free(h);
+
+    if (st != yajl_status_ok || !ps.started) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * pop-core's rule: a body with a "Code" that is not one of the success
+ * codes is an error, whatever the status.
+ */
+
+int
+rv_reply_is_error(const rv_reply_t *reply)
+{
+    size_t  i;
+
+    static const char  *ok[] = { "200", "OK", "Success", "success" };
+
+    if (reply->code.len == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (reply->code.len == strlen(ok[i])
+            && memcmp(reply->code.data, ok[i], reply->code.len) == 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* the reply to the browser */
+
+#define rv_gen_key(g, k)                                                     \
+    yajl_gen_string(g, (const unsigned char *) k, sizeof(k) - 1)
+
+#define rv_gen_cstr(g, s)                                                    \
+    yajl_gen_string(g, (const unsigned char *) s, strlen(s))
+
+#define rv_gen_str(g, s)                                                     \
+    yajl_gen_string(g, (s)->data ? (s)->data : (const unsigned char *) "",   \
+                    (s)->len)
+
+
+static yajl_gen
+rv_gen_alloc(rv_pool_t *pool)
+{
+    void      *af;
+    yajl_gen   g;
+
+    af = rv_yajl_funcs(pool);
+    if (af == NULL) {
+        return NULL;
+    }
+
+    g = yajl_gen_alloc(af);
+    if (g == NULL) {
+        return NULL;
+    }
+
+    /* refuse to emit invalid UTF-8; "</" becomes "<\/" for inline use */
+    yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+    yajl_gen_config(g, yajl_gen_escape_solidus, 1);
+
+    return g;
+}
+
+
+static int
+rv_gen_done(yajl_gen g, int ok, rv_str_t *out)
+{
+    size_t                len;
+    const unsigned char  *buf;
+
+    if (ok && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+        /* the buffer is pool memory: yajl_gen_free() does not free it */
+        out->data = (unsigned char *) buf;
+        out->len = len;
+
+    } else {
+        ok = 0;
+    }
+
+    yajl_gen_free(g);
+
+    return ok ? 0 : -1;
+}
+
+
+int
+rv_json_ok(rv_pool_t *pool, const rv_reply_t *reply, int detail,
+    rv_lang_t lang, rv_str_t *out)
+{
+    int        ok;
+    size_t     i;
+    yajl_gen   g;
+
+    g = rv_gen_alloc(pool);
+    if (g == NULL) {
+        return -1;
+    }
+
+    ok = yajl_gen_map_open(g) == yajl_gen_status_ok
+         && rv_gen_key(g, "ok") == yajl_gen_status_ok
+         && yajl_gen_bool(g, 1) == yajl_gen_status_ok
+         && rv_gen_key(g, "requestId") == yajl_gen_status_ok
+         && rv_gen_str(g, &reply->request_id) == yajl_gen_status_ok;
+
+    if (ok && !detail) {
+        ok = rv_gen_key(g, "message") == yajl_gen_status_ok
+             && rv_gen_cstr(g, rv_err_message(RV_OK, lang))
+                == yajl_gen_status_ok;
+    }
+
+    if (ok && detail) {
+        ok = rv_gen_key(g, "sent") == yajl_gen_status_ok
+             && yajl_gen_array_open(g) == yajl_gen_status_ok;
+
+        for (i = 0; ok && i < reply->nsent; i++) {
+            ok = rv_gen_str(g, &reply->sent[i].email) == yajl_gen_status_ok;
+        }
+
+        ok = ok
+             && yajl_gen_array_close(g) == yajl_gen_status_ok
+             && rv_gen_key(g, "failed") == yajl_gen_status_ok
+             && yajl_gen_array_open(g) == yajl_gen_status_ok;
+
+        for (i = 0; ok && i < reply->nfailed; i++) {
+            ok = yajl_gen_map_open(g) == yajl_gen_status_ok
+                 && rv_gen_key(g, "email") == yajl_gen_status_ok
+                 && rv_gen_str(g, &reply->failed[i].email)
+                    == yajl_gen_status_ok
+                 && rv_gen_key(g, "code") == yajl_gen_status_ok
+                 && rv_gen_str(g, &reply->failed[i].code)
+                    == yajl_gen_status_ok
+                 && rv_gen_key(g, "message") == yajl_gen_status_ok
+                 && rv_gen_str(g, &reply->failed[i].message)
+                    == yajl_gen_status_ok
+                 && yajl_gen_map_close(g) == yajl_gen_status_ok;
+        }
+
+        ok = ok && yajl_gen_array_close(g) == yajl_gen_status_ok;
+    }
+
+    ok = ok && yajl_gen_map_close(g) == yajl_gen_status_ok;
+
+    return rv_gen_done(g, ok, out);
+}
+
+
+int
+rv_json_error(rv_pool_t *pool, rv_err_t err, rv_lang_t lang, rv_str_t *out)
+{
+    int        ok;
+    yajl_gen   g;
+
+    g = rv_gen_alloc(pool);
+    if (g == NULL) {
+        return -1;
+    }
+
+    ok = yajl_gen_map_open(g) == yajl_gen_status_ok
+         && rv_gen_key(g, "ok") == yajl_gen_status_ok
+         && yajl_gen_bool(g, 0) == yajl_gen_status_ok
+         && rv_gen_key(g, "error") == yajl_gen_status_ok
+         && yajl_gen_map_open(g) == yajl_gen_status_ok
+         && rv_gen_key(g, "code") == yajl_gen_status_ok
+         && rv_gen_cstr(g, rv_err_code(err)) == yajl_gen_status_ok
+         && rv_gen_key(g, "message") == yajl_gen_status_ok
+         && rv_gen_cstr(g, rv_err_message(err, lang)) == yajl_gen_status_ok
+         && yajl_gen_map_close(g) == yajl_gen_status_ok
+         && yajl_gen_map_close(g) == yajl_gen_status_ok;
+
+    return rv_gen_done(g, ok, out);
+}

@@ -1,0 +1,62 @@
+
+/*
+ * Copyright (C) ngx_http_resend_verify_module authors
+ */
+
+
+#ifndef _NGX_HTTP_RESEND_VERIFY_SIGN_H_INCLUDED_
+#define _NGX_HTTP_RESEND_VERIFY_SIGN_H_INCLUDED_
+
+
+#include "ngx_http_resend_verify_core.h"
+
+
+#define RV_TIMESTAMP_LEN     20     /* 2026-01-01T00:00:00Z */
+#define RV_NONCE_LEN         32     /* 128 random bits, lowercase hex */
+#define RV_SIGNATURE_LEN     28     /* base64 of a 20-byte HMAC-SHA1 */
+
+
+/*
+ * One RPC v1 (HMAC-SHA1, SignatureVersion=1.0) call of
+ * ResendEmailVerification.  Every value is raw (decoded) UTF-8; empty
+ * optional values (lang, client_ip, security_token) are not sent.
+ */
+typedef struct {
+    rv_str_t   method;              /* "POST" or "GET" */
+    rv_str_t   access_key_id;
+    rv_str_t   access_key_secret;
+    rv_str_t   security_token;
+    rv_str_t   version;
+    rv_str_t   timestamp;
+    rv_str_t   nonce;
+    rv_str_t   email;               /* addresses joined with ',' */
+    rv_str_t   lang;
+    rv_str_t   client_ip;
+} rv_rpc_t;
+
+
+typedef struct {
+    rv_str_t   canonical;           /* sorted, encoded query, no Signature */
+    rv_str_t   string_to_sign;      /* optional output */
+    rv_str_t   signature;           /* base64 */
+    rv_str_t   body;                /* canonical + "&Signature=" + enc(sig) */
+} rv_signed_t;
+
+
+size_t rv_percent_encode(unsigned char *dst, const unsigned char *src,
+    size_t len);
+size_t rv_percent_encoded_len(const unsigned char *src, size_t len);
+
+int rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
+    int want_string_to_sign);
+
+const char *rv_rpc_param_name(size_t i);
+
+int rv_hmac_sha1_base64(const unsigned char *key, size_t key_len,
+    const unsigned char *data, size_t len, unsigned char *out);
+
+void rv_format_timestamp(time_t t, unsigned char *buf);
+int rv_make_nonce(unsigned char *buf);
+
+
+#endif /* _NGX_HTTP_RESEND_VERIFY_SIGN_H_INCLUDED_ */
