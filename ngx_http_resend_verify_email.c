@@ -22,7 +22,7 @@ static const char  rv_atext[] = "!#$%&'*+-/=?^_`{|}~";
 static int
 rv_codepoint_allowed(uint32_t c)
 {
-    if (c < 0xa0                                   /* C1 controls */
+    if (c <= 0xa0                                  /* C1, no-break */
         || c == 0xad                               /* soft hyphen */
         || (c >= 0x2000 && c <= 0x200f)            /* spaces, ZW, marks */
         || (c >= 0x2028 && c <= 0x202f)            /* separators, bidi */

@@ -1,0 +1,83 @@
+# ngx_http_resend_verify_module
+#
+#   make          the .so for Debian's nginx and the private test nginx
+#   make test     installs what is missing, builds, runs every test
+#   make run      the demo: nginx + the module + the Domain API double
+#
+# Nothing here needs an Alibaba Cloud account: the tests and the demo talk
+# to a local double on 127.0.0.1 only.
+
+SHELL        := /bin/bash
+TOP          := $(CURDIR)
+BUILD        := $(TOP)/build
+NGINX_VER    := 1.22.1
+NGINX_SRC    := $(BUILD)/nginx-$(NGINX_VER)
+NGINX_PREFIX := $(BUILD)/nginx
+NGINX_OBJS   := $(BUILD)/nginx-objs
+NGINX        := $(NGINX_PREFIX)/sbin/nginx
+SO           := $(BUILD)/debian/objs/ngx_http_resend_verify_module.so
+
+CORE_SRCS    := ngx_http_resend_verify_core.c ngx_http_resend_verify_email.c \
+                ngx_http_resend_verify_input.c ngx_http_resend_verify_sign.c \
+                ngx_http_resend_verify_reply.c
+MODULE_FILES := config $(wildcard ngx_http_resend_verify_*.[ch])
+UNIT         := $(BUILD)/unit/test_core
+
+CC           ?= cc
+CFLAGS       ?= -g -O1 -Wall -Wextra -Werror
+NGX_CC_OPT   ?= -g -O1 -fno-omit-frame-pointer
+
+PROVE        ?= prove
+PROVE_FLAGS  ?= -I t/lib
+
+.PHONY: all module nginx unit deps test test-unit test-nginx run clean
+
+all: module nginx
+
+module: $(SO)
+
+nginx: $(NGINX)
+
+$(SO): $(MODULE_FILES)
+	tools/build-module.sh $(BUILD)/debian
+
+$(NGINX_SRC)/src/core/nginx.c:
+	tools/nginx-source.sh
+
+$(NGINX_OBJS)/Makefile: config | $(NGINX_SRC)/src/core/nginx.c
+	cd $(NGINX_SRC) && ./configure \
+	    --prefix=$(NGINX_PREFIX) --builddir=$(NGINX_OBJS) \
+	    --with-debug --with-http_ssl_module --with-threads \
+	    --with-cc-opt="$(NGX_CC_OPT)" \
+	    --add-module=$(TOP) > $(BUILD)/nginx-configure.log 2>&1 \
+	    || { tail -n 30 $(BUILD)/nginx-configure.log; exit 1; }
+
+$(NGINX): $(NGINX_OBJS)/Makefile $(MODULE_FILES)
+	cd $(NGINX_SRC) && $(MAKE) -s -f $(NGINX_OBJS)/Makefile -j2 > $(BUILD)/nginx-make.log 2>&1 \
+	    || { grep -E "error|warning" $(BUILD)/nginx-make.log; exit 1; }
+	cd $(NGINX_SRC) && $(MAKE) -s -f $(NGINX_OBJS)/Makefile install > /dev/null
+	@touch $@
+
+unit: $(UNIT)
+
+$(UNIT): t/unit/test_core.c $(CORE_SRCS) $(wildcard ngx_http_resend_verify_*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I. -o $@ t/unit/test_core.c $(CORE_SRCS) -lyajl -lcrypto
+
+deps:
+	tools/install-deps.sh
+
+test: deps all unit
+	$(PROVE) $(PROVE_FLAGS) t/
+
+test-unit: unit
+	$(PROVE) $(PROVE_FLAGS) t/001-unit.t
+
+test-nginx: all
+	$(PROVE) $(PROVE_FLAGS) t/
+
+run: deps all
+	tools/demo.sh
+
+clean:
+	rm -rf $(BUILD)/debian $(NGINX_OBJS) $(NGINX_PREFIX) $(BUILD)/unit t/servroot*

@@ -1,0 +1,763 @@
+
+/*
+ * Unit tests of the core, linked without nginx.  Prints TAP.
+ *
+ *   t/unit/test_core t/data/vectors-public.json
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "ngx_http_resend_verify_core.h"
+#include "ngx_http_resend_verify_email.h"
+#include "ngx_http_resend_verify_input.h"
+#include "ngx_http_resend_verify_reply.h"
+#include "ngx_http_resend_verify_sign.h"
+
+
+static int  tests, failures;
+
+
+#define ok(cond, ...)                                                        \
+    do {                                                                     \
+        tests++;                                                             \
+        if (cond) {                                                          \
+            printf("ok %d - ", tests);                                       \
+        } else {                                                             \
+            failures++;                                                      \
+            printf("not ok %d - ", tests);                                   \
+        }                                                                    \
+        printf(__VA_ARGS__);                                                 \
+        printf("\n");                                                        \
+    } while (0)
+
+
+static void
+is_str(const unsigned char *got, size_t len, const char *want,
+    const char *what)
+{
+    int  eq;
+
+    eq = want != NULL && got != NULL && len == strlen(want)
+         && memcmp(got, want, len) == 0;
+
+    ok(eq, "%s", what);
+
+    if (!eq) {
+        printf("#   got:      '%.*s'\n#   expected: '%s'\n",
+               (int) len, got ? (const char *) got : "(null)",
+               want ? want : "(null)");
+    }
+}
+
+
+/* a pool of malloc'ed blocks freed at the end of each test */
+
+typedef struct block_s  block_t;
+
+struct block_s {
+    block_t  *next;
+};
+
+static block_t  *blocks;
+
+
+static void *
+test_alloc(void *pool, size_t size)
+{
+    block_t  *b;
+
+    (void) pool;
+
+    /* the block header is 16 bytes, so what follows stays aligned */
+
+    b = malloc(16 + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = blocks;
+    blocks = b;
+
+    return (unsigned char *) b + 16;
+}
+
+
+static void
+pool_reset(void)
+{
+    block_t  *b, *next;
+
+    for (b = blocks; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+
+    blocks = NULL;
+}
+
+
+static rv_pool_t  pool = { test_alloc, NULL };
+
+
+static rv_str_t
+str(const char *s)
+{
+    rv_str_t  r;
+
+    r.data = (unsigned char *) (s ? s : "");
+    r.len = s ? strlen(s) : 0;
+
+    return r;
+}
+
+
+static const char *
+jstr(yajl_val v, const char *a, const char *b, const char *c)
+{
+    const char  *path[4];
+    yajl_val     x;
+
+    path[0] = a; path[1] = b; path[2] = c; path[3] = NULL;
+
+    x = yajl_tree_get(v, path, yajl_t_any);
+
+    return YAJL_IS_STRING(x) ? YAJL_GET_STRING(x) : NULL;
+}
+
+
+static void
+test_vectors(const char *file)
+{
+    char          *text, err[256], url[4096];
+    long           size;
+    FILE          *f;
+    size_t         i;
+    yajl_val       root, vectors, v;
+    rv_rpc_t       rpc;
+    rv_signed_t    s;
+    const char    *id, *method, *path[] = { "vectors", NULL };
+
+    f = fopen(file, "rb");
+    if (f == NULL) {
+        ok(0, "open %s", file);
+        return;
+    }
+
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+
+    text = malloc(size + 1);
+    if (text == NULL || fread(text, 1, size, f) != (size_t) size) {
+        ok(0, "read %s", file);
+        fclose(f);
+        return;
+    }
+
+    fclose(f);
+    text[size] = '\0';
+
+    root = yajl_tree_parse(text, err, sizeof(err));
+    ok(root != NULL, "vectors parse");
+
+    if (root == NULL) {
+        return;
+    }
+
+    vectors = yajl_tree_get(root, path, yajl_t_array);
+    ok(vectors != NULL && YAJL_GET_ARRAY(vectors)->len > 0,
+       "vectors present");
+
+    for (i = 0; vectors && i < YAJL_GET_ARRAY(vectors)->len; i++) {
+        v = YAJL_GET_ARRAY(vectors)->values[i];
+        id = jstr(v, "id", NULL, NULL);
+        method = jstr(v, "input", "method", NULL);
+
+        memset(&rpc, 0, sizeof(rv_rpc_t));
+        rpc.method = str(method);
+        rpc.access_key_id = str(jstr(v, "input", "accessKeyId", NULL));
+        rpc.access_key_secret = str(jstr(v, "input", "accessKeySecret",
+                                         NULL));
+        rpc.security_token = str(jstr(v, "input", "securityToken", NULL));
+        rpc.version = str(jstr(v, "expected", "signedParams", "Version"));
+        rpc.timestamp = str(jstr(v, "input", "timestamp", NULL));
+        rpc.nonce = str(jstr(v, "input", "nonce", NULL));
+        rpc.email = str(jstr(v, "input", "params", "Email"));
+        rpc.lang = str(jstr(v, "input", "params", "Lang"));
+        rpc.client_ip = str(jstr(v, "input", "params", "UserClientIp"));
+
+        ok(rv_rpc_sign(&rpc, &pool, &s, 1) == 0, "%s: signs", id);
+
+        is_str(s.canonical.data, s.canonical.len,
+               jstr(v, "expected", "canonicalQuery", NULL), id);
+        is_str(s.string_to_sign.data, s.string_to_sign.len,
+               jstr(v, "expected", "stringToSign", NULL), id);
+        is_str(s.signature.data, s.signature.len,
+               jstr(v, "expected", "signature", NULL), id);
+
+        if (strcmp(method, "POST") == 0) {
+            is_str(s.body.data, s.body.len,
+                   jstr(v, "expected", "request", "body"), id);
+
+        } else {
+            snprintf(url, sizeof(url), "%s/?%.*s",
+                     jstr(v, "input", "endpoint", NULL),
+                     (int) s.body.len, s.body.data);
+            is_str((unsigned char *) url, strlen(url),
+                   jstr(v, "expected", "request", "url"), id);
+        }
+
+        pool_reset();
+    }
+
+    yajl_tree_free(root);
+    free(text);
+}
+
+
+static void
+test_hmac(void)
+{
+    unsigned char  out[RV_SIGNATURE_LEN], sts[1024], *p;
+    const char    *canonical;
+
+    /* openapi-util's own test: getRPCSignature({test:'ok'}, '', secret) */
+
+    ok(rv_hmac_sha1_base64((unsigned char *) "accessKeySecret&", 16,
+                           (unsigned char *) "&%2F&test%3Dok", 14, out)
+       == 0, "hmac runs");
+    is_str(out, RV_SIGNATURE_LEN, "jHx/oHoHNrbVfhncHEvPdHXZwHU=",
+           "openapi-util KAT");
+
+    /* the documented DescribeRegions example */
+
+    canonical = "AccessKeyId=testid&Action=DescribeRegions&Format=XML"
+                "&SignatureMethod=HMAC-SHA1"
+                "&SignatureNonce=3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"
+                "&SignatureVersion=1.0&Timestamp=2016-02-23T12%3A46%3A24Z"
+                "&Version=2014-05-26";
+
+    p = sts;
+    memcpy(p, "GET&%2F&", 8);
+    p += 8;
+    p += rv_percent_encode(p, (unsigned char *) canonical,
+                           strlen(canonical));
+
+    rv_hmac_sha1_base64((unsigned char *) "testsecret&", 11, sts, p - sts,
+                        out);
+    is_str(out, RV_SIGNATURE_LEN, "OLeaidS1JvxuMvnyHOwuJ+uX5qY=",
+           "documented DescribeRegions example");
+}
+
+
+static void
+test_encode(void)
+{
+    int            c, good;
+    size_t         n;
+    unsigned char  in[1], out[4];
+
+    static const struct {
+        const char  *in, *out;
+    } cases[] = {
+        { "str*str", "str%2Astr" },
+        { "!'()*", "%21%27%28%29%2A" },
+        { "a b", "a%20b" },
+        { "a+tag@example.com", "a%2Btag%40example.com" },
+        { "~-._", "~-._" },
+        { "/:,%&=", "%2F%3A%2C%25%26%3D" },
+        { "\xc3\xa9", "%C3%A9" },
+        { "\xf0\x9f\x98\x80", "%F0%9F%98%80" },
+        { "\t\n", "%09%0A" },
+    };
+
+    good = 1;
+
+    for (c = 0; c < 256; c++) {
+        in[0] = (unsigned char) c;
+        n = rv_percent_encode(out, in, 1);
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+            || c == '~')
+        {
+            good &= (n == 1 && out[0] == c);
+
+        } else {
+            char  want[4];
+
+            snprintf(want, sizeof(want), "%%%02X", c);
+            good &= (n == 3 && memcmp(out, want, 3) == 0);
+        }
+
+        good &= (rv_percent_encoded_len(in, 1) == n);
+    }
+
+    ok(good, "every byte encodes per RFC 3986 with uppercase hex");
+
+    for (c = 0; c < (int) (sizeof(cases) / sizeof(cases[0])); c++) {
+        unsigned char  buf[64];
+
+        n = rv_percent_encode(buf, (unsigned char *) cases[c].in,
+                              strlen(cases[c].in));
+        is_str(buf, n, cases[c].out, cases[c].out);
+    }
+}
+
+
+static void
+test_params_sorted(void)
+{
+    size_t       i;
+    int          sorted;
+    const char  *prev, *name;
+
+    sorted = 1;
+    prev = NULL;
+
+    for (i = 0; (name = rv_rpc_param_name(i)) != NULL; i++) {
+        if (prev && strcmp(prev, name) >= 0) {
+            sorted = 0;
+        }
+
+        prev = name;
+    }
+
+    ok(sorted && i == 12, "the %zu signed parameter names are sorted", i);
+}
+
+
+static void
+test_sign_optional(void)
+{
+    rv_rpc_t     rpc;
+    rv_signed_t  s;
+
+    memset(&rpc, 0, sizeof(rv_rpc_t));
+    rpc.method = str("POST");
+    rpc.access_key_id = str("ID");
+    rpc.access_key_secret = str("S");
+    rpc.security_token = str("tok+en/=");
+    rpc.version = str("2018-01-29");
+    rpc.timestamp = str("2026-01-01T00:00:00Z");
+    rpc.nonce = str("n");
+    rpc.email = str("a@b.co");
+
+    ok(rv_rpc_sign(&rpc, &pool, &s, 0) == 0, "sign with a token");
+    is_str(s.canonical.data, s.canonical.len,
+           "AccessKeyId=ID&Action=ResendEmailVerification&Email=a%40b.co"
+           "&Format=JSON&SecurityToken=tok%2Ben%2F%3D"
+           "&SignatureMethod=HMAC-SHA1&SignatureNonce=n"
+           "&SignatureVersion=1.0&Timestamp=2026-01-01T00%3A00%3A00Z"
+           "&Version=2018-01-29",
+           "SecurityToken sorts after Format, no Lang or UserClientIp");
+    ok(s.string_to_sign.data == NULL, "no string to sign unless asked");
+    ok(s.body.len > s.canonical.len + 11
+       && memcmp(s.body.data + s.canonical.len, "&Signature=", 11) == 0,
+       "the body ends with the signature");
+
+    pool_reset();
+}
+
+
+static void
+test_timestamp_nonce(void)
+{
+    unsigned char  buf[RV_TIMESTAMP_LEN], n1[RV_NONCE_LEN], n2[RV_NONCE_LEN];
+    int            i, hex;
+
+    rv_format_timestamp(0, buf);
+    is_str(buf, RV_TIMESTAMP_LEN, "1970-01-01T00:00:00Z", "epoch");
+
+    rv_format_timestamp(1767225600, buf);
+    is_str(buf, RV_TIMESTAMP_LEN, "2026-01-01T00:00:00Z", "2026");
+
+    rv_format_timestamp(1783209599, buf);
+    is_str(buf, RV_TIMESTAMP_LEN, "2026-07-04T23:59:59Z", "July 4th");
+
+    ok(rv_make_nonce(n1) == 0 && rv_make_nonce(n2) == 0, "nonces");
+
+    hex = 1;
+
+    for (i = 0; i < RV_NONCE_LEN; i++) {
+        hex &= ((n1[i] >= '0' && n1[i] <= '9') || (n1[i] >= 'a'
+                && n1[i] <= 'f'));
+    }
+
+    ok(hex, "nonce is 32 lowercase hex digits");
+    ok(memcmp(n1, n2, RV_NONCE_LEN) != 0, "nonces differ");
+}
+
+
+static void
+test_email(void)
+{
+    size_t  i, n;
+    char    name[128];
+    unsigned char  buf[300];
+
+    static const char  *valid[] = {
+        "alice@example.com",
+        "a+tag@example.com",
+        "o'brien@example.ie",
+        "star*@example.com",
+        "tilde~@example.com",
+        "first.last@sub.example.co.uk",
+        "x-y_z@ex-ample.com",
+        "UPPER@EXAMPLE.COM",
+        "user@xn--fiqs8s.cn",
+        "\xe5\xbc\xa0\xe4\xb8\x89@\xe4\xbe\x8b\xe5\xad\x90.\xe4\xb8\xad\xe5\x9b\xbd",
+        "!#$%&'*+-/=?^_`{|}~@example.org",
+        "a@b.co",
+    };
+
+    static const char  *invalid[] = {
+        "",
+        "a",
+        "@example.com",
+        "alice@",
+        "alice@example",
+        "alice@@example.com",
+        "al@ice@example.com",
+        "alice example@example.com",
+        "alice@example.com ",
+        "alice,bob@example.com",
+        ".alice@example.com",
+        "alice.@example.com",
+        "al..ice@example.com",
+        "alice@.example.com",
+        "alice@example..com",
+        "alice@example.com.",
+        "alice@-example.com",
+        "alice@example-.com",
+        "alice@1.2.3.4",
+        "alice@[127.0.0.1]",
+        "\"alice\"@example.com",
+        "alice(comment)@example.com",
+        "alice<x>@example.com",
+        "alice\\@example.com",
+        "alice;@example.com",
+        "al\x01ice@example.com",
+        "alice\x7f@example.com",
+        "alice\r\n@example.com",
+        "al\xc2\x85ice@example.com",            /* U+0085 */
+        "al\xe2\x80\xaeice@example.com",        /* U+202E bidi */
+        "al\xe2\x80\x8bice@example.com",        /* U+200B */
+        "al\xc2\xa0ice@example.com",            /* U+00A0 */
+        "al\xef\xbb\xbfice@example.com",        /* U+FEFF */
+        "al\xc3ice@example.com",                /* broken UTF-8 */
+        "al\xc0\xafice@example.com",            /* overlong */
+        "al\xed\xa0\x80ice@example.com",        /* surrogate */
+        "alice@exa_mple.com",
+    };
+
+    for (i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+        ok(rv_email_valid((unsigned char *) valid[i], strlen(valid[i])),
+           "valid: %s", valid[i]);
+    }
+
+    for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+        snprintf(name, sizeof(name), "invalid #%zu", i);
+        ok(!rv_email_valid((unsigned char *) invalid[i], strlen(invalid[i])),
+           "%s", name);
+    }
+
+    memset(buf, 'a', sizeof(buf));
+    memcpy(buf + 64, "@example.com", 12);
+    ok(rv_email_valid(buf, 76), "64-byte local part");
+    memset(buf, 'a', sizeof(buf));
+    memcpy(buf + 65, "@example.com", 12);
+    ok(!rv_email_valid(buf, 77), "65-byte local part");
+
+    /* 254 bytes in all: a@ + labels */
+    memcpy(buf, "a@", 2);
+    for (i = 2; i < 254; i++) {
+        buf[i] = (i - 2) % 50 == 49 ? '.' : 'b';
+    }
+    buf[252] = 'c';
+    buf[253] = 'd';
+    ok(rv_email_valid(buf, 254), "254 bytes");
+    ok(!rv_email_valid(buf, 255), "255 bytes");
+
+    memset(buf, 'b', sizeof(buf));
+    memcpy(buf, "a@", 2);
+    buf[66] = '.';
+    buf[67] = 'c'; buf[68] = 'o';
+    ok(rv_email_valid(buf, 69) == 0, "64-byte label");
+
+    n = rv_email_mask(buf, sizeof(buf), (unsigned char *) "john@example.com",
+                      16);
+    is_str(buf, n, "j***@example.com", "mask");
+
+    n = rv_email_mask(buf, sizeof(buf),
+                      (unsigned char *) "\xe5\xbc\xa0\xe4\xb8\x89@x.cn", 11);
+    is_str(buf, n, "\xe5\xbc\xa0***@x.cn", "mask keeps a whole character");
+
+    n = rv_email_mask(buf, sizeof(buf), (unsigned char *) "nope", 4);
+    is_str(buf, n, "***", "mask of a non-address");
+}
+
+
+static rv_err_t
+form(const char *body, size_t max, rv_input_t *in)
+{
+    memset(in, 0, sizeof(rv_input_t));
+    in->max_emails = max;
+
+    return rv_parse_urlencoded(in, (unsigned char *) body, strlen(body),
+                               &pool);
+}
+
+
+static void
+test_form(void)
+{
+    rv_err_t    rc;
+    rv_str_t    joined;
+    rv_input_t  in;
+
+    rc = form("Email=alice%40example.com&Lang=zh", 1, &in);
+    ok(rc == RV_OK && in.nemails == 1 && in.has_lang
+       && in.lang == RV_LANG_ZH, "basic form");
+    is_str(in.emails[0].data, in.emails[0].len, "alice@example.com",
+           "decoded address");
+
+    rc = form("email=a%2Btag%40example.com", 1, &in);
+    is_str(in.emails[0].data, in.emails[0].len, "a+tag@example.com",
+           "%2B decodes to a plus");
+
+    rc = form("email=a+tag%40example.com", 1, &in);
+    ok(rc == RV_ERR_INVALID_EMAIL, "a raw + is a space: invalid address");
+
+    rc = form("Email=+alice%40example.com+", 1, &in);
+    ok(rc == RV_OK && in.emails[0].len == 17, "spaces around are trimmed");
+
+    rc = form("Email=a%40x.com,b%40y.com", 1, &in);
+    ok(rc == RV_ERR_TOO_MANY_EMAILS, "a comma list counts");
+
+    rc = form("Email=a%40x.com&Email=b%40y.com", 1, &in);
+    ok(rc == RV_ERR_TOO_MANY_EMAILS, "repeated fields count");
+
+    rc = form("Email=a%40x.com,+b%40y.com&email=c%40z.com", 3, &in);
+    ok(rc == RV_OK && in.nemails == 3, "three addresses allowed");
+    rv_input_join(&in, &pool, &joined);
+    is_str(joined.data, joined.len, "a@x.com,b@y.com,c@z.com", "joined");
+
+    rc = form("Email=a%40x.com&Email=a%40X.COM", 1, &in);
+    ok(rc == RV_OK && in.nemails == 1, "duplicates collapse");
+
+    rc = form("Email=A%40x.com&Email=a%40x.com", 2, &in);
+    ok(rc == RV_OK && in.nemails == 2, "local parts compare exactly");
+
+    rc = form("Email=a%40x.com,,b%40y.com", 5, &in);
+    ok(rc == RV_ERR_INVALID_EMAIL, "empty item");
+
+    rc = form("Email=a%40x.com,", 5, &in);
+    ok(rc == RV_ERR_INVALID_EMAIL, "trailing comma");
+
+    rc = form("Email=", 1, &in);
+    ok(rc == RV_OK && rv_input_done(&in) == RV_ERR_MISSING_EMAIL,
+       "empty field is missing");
+
+    rc = form("", 1, &in);
+    ok(rc == RV_OK && rv_input_done(&in) == RV_ERR_MISSING_EMAIL,
+       "empty body is missing");
+
+    rc = form("Email=a%4", 1, &in);
+    ok(rc == RV_ERR_BAD_BODY, "truncated escape");
+
+    rc = form("Email=a%zz", 1, &in);
+    ok(rc == RV_ERR_BAD_BODY, "bad escape");
+
+    rc = form("Email=a%C3%40x.com", 1, &in);
+    ok(rc == RV_ERR_BAD_ENCODING, "invalid UTF-8");
+
+    rc = form("x%FF=1&Email=a%40x.com", 1, &in);
+    ok(rc == RV_ERR_BAD_ENCODING, "invalid UTF-8 in an ignored name");
+
+    rc = form("Email=a%40x.com&Lang=en&lang=zh", 1, &in);
+    ok(rc == RV_ERR_DUPLICATE_FIELD, "Lang twice");
+
+    rc = form("Email=a%40x.com&Lang=fr", 1, &in);
+    ok(rc == RV_ERR_INVALID_LANG, "unknown language");
+
+    rc = form("Email=a%40x.com&Lang=ZH", 1, &in);
+    ok(rc == RV_OK && in.lang == RV_LANG_ZH, "language case");
+
+    rc = form("Action=DeleteEmailVerification&AccessKeyId=evil&Email=a%40x.com"
+              "&UserClientIp=1.2.3.4&Signature=x&EMAIL=b%40y.com&&=&x", 1,
+              &in);
+    ok(rc == RV_OK && in.nemails == 1, "other fields are ignored");
+
+    rc = form("Email=a%40x.com%0A", 1, &in);
+    ok(rc == RV_OK && in.emails[0].len == 7, "a trailing newline is trimmed");
+
+    rc = form("Email=a%0A%40x.com", 1, &in);
+    ok(rc == RV_ERR_INVALID_EMAIL, "a newline inside is invalid");
+
+    rc = form("Email=a%00%40x.com", 1, &in);
+    ok(rc == RV_ERR_INVALID_EMAIL, "a NUL inside is invalid");
+
+    pool_reset();
+}
+
+
+static int
+reply(const char *json, rv_reply_t *r)
+{
+    return rv_reply_parse((unsigned char *) json, strlen(json), &pool, r);
+}
+
+
+static void
+test_reply(void)
+{
+    int          i;
+    char        *big;
+    size_t       n;
+    rv_str_t     out;
+    rv_reply_t   r;
+
+    ok(reply("{\"RequestId\":\"0EA5\",\"SuccessList\":[{\"Code\":\"Success\","
+             "\"Message\":\"Success\",\"Email\":\"b@x.com\"}],"
+             "\"FailList\":[{\"Code\":\"SendTokenQuotaExceeded\","
+             "\"Message\":\"quota\",\"Email\":\"a@x.com\"}]}", &r) == 0
+       && r.nsent == 1 && r.nfailed == 1 && !rv_reply_is_error(&r),
+       "success shape");
+    is_str(r.request_id.data, r.request_id.len, "0EA5", "RequestId");
+    is_str(r.failed[0].code.data, r.failed[0].code.len,
+           "SendTokenQuotaExceeded", "fail code");
+    is_str(r.sent[0].email.data, r.sent[0].email.len, "b@x.com",
+           "sent email");
+
+    ok(reply("{\"failList\":[{\"code\":\"ParameterIllegall\",\"email\":"
+             "\"t@x.com\",\"message\":\"Parameter error\"}],"
+             "\"requestId\":\"R\",\"successList\":[]}", &r) == 0
+       && r.nsent == 0 && r.nfailed == 1, "camelCase");
+
+    ok(reply("{\"RequestId\":\"R\"}", &r) == 0 && r.nsent == 0
+       && r.nfailed == 0 && !rv_reply_is_error(&r), "missing lists");
+
+    ok(reply("{\"X\":{\"RequestId\":\"no\",\"a\":[[[{}]]]},\"RequestId\":\"R\","
+             "\"n\":null,\"b\":true,\"d\":1.5e3,\"SuccessList\":[{\"Email\":"
+             "\"a@b.co\",\"Extra\":{\"Code\":\"x\"},\"Code\":\"Success\"}]}",
+             &r) == 0 && r.nsent == 1, "unknown fields are skipped");
+    is_str(r.request_id.data, r.request_id.len, "R", "nested keys ignored");
+    is_str(r.sent[0].code.data, r.sent[0].code.len, "Success",
+           "nested item keys ignored");
+
+    ok(reply("{\"RequestId\":\"1DD9\",\"HostId\":\"domain.aliyuncs.com\","
+             "\"Code\":\"SignatureDoesNotMatch\",\"Message\":\"m\","
+             "\"Recommend\":\"https://x\"}", &r) == 0
+       && rv_reply_is_error(&r), "error envelope");
+    is_str(r.code.data, r.code.len, "SignatureDoesNotMatch", "Code");
+    is_str(r.host_id.data, r.host_id.len, "domain.aliyuncs.com", "HostId");
+
+    ok(reply("{\"Code\":200}", &r) == 0 && !rv_reply_is_error(&r),
+       "numeric Code 200 is no error");
+
+    ok(reply("[1,2]", &r) != 0, "array top level");
+    ok(reply("\"x\"", &r) != 0, "string top level");
+    ok(reply("", &r) != 0, "empty body");
+    ok(reply("<html>502</html>", &r) != 0, "HTML");
+    ok(reply("<?xml version=\"1.0\"?><R/>", &r) != 0, "XML");
+    ok(reply("{\"RequestId\":\"R\"", &r) != 0, "truncated");
+    ok(reply("{\"RequestId\":\"R\"} {}", &r) != 0, "trailing garbage");
+    ok(reply("{\"RequestId\":\"\xc3\"}", &r) != 0, "invalid UTF-8");
+    ok(reply("{\"SuccessList\":[],\"SuccessList\":[]}", &r) != 0,
+       "a list twice");
+
+    big = malloc(100000);
+    for (n = 0, i = 0; i < 40; i++) {
+        n += sprintf(big + n, "{\"a\":");
+    }
+    n += sprintf(big + n, "1");
+    for (i = 0; i < 40; i++) {
+        big[n++] = '}';
+    }
+    big[n] = '\0';
+    ok(reply(big, &r) != 0, "too deep");
+
+    n = sprintf(big, "{\"FailList\":[");
+    for (i = 0; i < RV_REPLY_MAX_ITEMS + 1; i++) {
+        n += sprintf(big + n, "%s{\"Email\":\"a@b.co\"}", i ? "," : "");
+    }
+    sprintf(big + n, "]}");
+    ok(reply(big, &r) != 0, "too many items");
+    free(big);
+
+    /* the browser's replies */
+
+    reply("{\"RequestId\":\"R</script>\",\"SuccessList\":[{\"Email\":"
+          "\"a@b.co\"}],\"FailList\":[{\"Email\":\"c@d.co\",\"Code\":\"Q\","
+          "\"Message\":\"line\\nbreak \\u0001\"}]}", &r);
+
+    ok(rv_json_ok(&pool, &r, 1, RV_LANG_EN, &out) == 0, "detail reply");
+    is_str(out.data, out.len,
+           "{\"ok\":true,\"requestId\":\"R<\\/script>\",\"sent\":"
+           "[\"a@b.co\"],\"failed\":[{\"email\":\"c@d.co\",\"code\":\"Q\","
+           "\"message\":\"line\\nbreak \\u0001\"}]}", "detail shape");
+
+    ok(rv_json_ok(&pool, &r, 0, RV_LANG_EN, &out) == 0, "uniform reply");
+    is_str(out.data, out.len,
+           "{\"ok\":true,\"requestId\":\"R<\\/script>\",\"message\":"
+           "\"If the address is waiting for verification, a new email is on "
+           "its way.\"}", "uniform shape");
+
+    ok(rv_json_error(&pool, RV_ERR_INVALID_EMAIL, RV_LANG_ZH, &out) == 0,
+       "error reply");
+    is_str(out.data, out.len,
+           "{\"ok\":false,\"error\":{\"code\":\"InvalidEmail\",\"message\":"
+           "\"\xe8\xaf\xb7\xe8\xbe\x93\xe5\x85\xa5\xe6\x9c\x89\xe6\x95\x88"
+           "\xe7\x9a\x84\xe9\x82\xae\xe7\xae\xb1\xe5\x9c\xb0\xe5\x9d\x80\xe3"
+           "\x80\x82\"}}", "error shape, zh");
+
+    for (i = 0; i < RV_ERR_LAST; i++) {
+        if (rv_json_error(&pool, (rv_err_t) i, RV_LANG_ZH, &out) != 0
+            || rv_json_error(&pool, (rv_err_t) i, RV_LANG_EN, &out) != 0)
+        {
+            break;
+        }
+    }
+
+    ok(i == RV_ERR_LAST, "every error has a message in both languages");
+
+    memset(&r, 0, sizeof(r));
+    r.request_id.data = (unsigned char *) "\xff";
+    r.request_id.len = 1;
+    ok(rv_json_ok(&pool, &r, 0, RV_LANG_EN, &out) != 0,
+       "invalid UTF-8 is not sent to the browser");
+
+    ok(rv_err_status(RV_ERR_TOO_LARGE) == 413
+       && rv_err_status(RV_ERR_MEDIA_TYPE) == 415
+       && rv_err_status(RV_ERR_METHOD) == 405
+       && rv_err_status(RV_ERR_COOLDOWN) == 429
+       && rv_err_status(RV_ERR_TIMEOUT) == 504
+       && rv_err_status(RV_ERR_UPSTREAM) == 502, "statuses");
+
+    pool_reset();
+}
+
+
+int
+main(int argc, char **argv)
+{
+    test_vectors(argc > 1 ? argv[1] : "t/data/vectors-public.json");
+    test_hmac();
+    test_encode();
+    test_params_sorted();
+    test_sign_optional();
+    test_timestamp_nonce();
+    test_email();
+    test_form();
+    test_reply();
+
+    printf("1..%d\n", tests);
+
+    return failures ? 1 : 0;
+}
