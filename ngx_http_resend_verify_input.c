@@ -135,31 +135,51 @@ rv_input_email(rv_input_t *in, const unsigned char *p, size_t len,
 }
 
 
+/*
+ * A field that is well-formed but invalid (a bad address, a language we
+ * do not know) is remembered, and the rest of the body is still read, so
+ * that the error can be told in the language the request asked for.
+ * Only a malformed body (RV_ERR_BAD_*) or a failure stops at once.
+ */
+
 rv_err_t
 rv_input_field(rv_input_t *in, const unsigned char *name, size_t name_len,
     const unsigned char *value, size_t len, rv_pool_t *pool)
 {
+    rv_err_t   rc;
     rv_lang_t  lang;
 
-    if (rv_name_is(name, name_len, "email")) {
-        if (!rv_utf8_valid(value, len)) {
-            return RV_ERR_BAD_ENCODING;
-        }
-
-        return rv_input_email(in, value, len, pool);
+    if (!rv_utf8_valid(value, len)) {
+        return RV_ERR_BAD_ENCODING;
     }
 
-    if (rv_name_is(name, name_len, "lang")) {
+    if (rv_name_is(name, name_len, "email")) {
+        rc = in->err == RV_OK ? rv_input_email(in, value, len, pool) : RV_OK;
+
+    } else if (rv_name_is(name, name_len, "lang")) {
+
         if (in->has_lang) {
-            return RV_ERR_DUPLICATE_FIELD;
+            rc = RV_ERR_DUPLICATE_FIELD;
+
+        } else if (!rv_lang_parse(value, len, &lang)) {
+            rc = RV_ERR_INVALID_LANG;
+
+        } else {
+            in->lang = lang;
+            in->has_lang = 1;
+            rc = RV_OK;
         }
 
-        if (!rv_lang_parse(value, len, &lang)) {
-            return RV_ERR_INVALID_LANG;
-        }
+    } else {
+        rc = RV_OK;
+    }
 
-        in->lang = lang;
-        in->has_lang = 1;
+    if (rc == RV_ERR_INTERNAL) {
+        return rc;
+    }
+
+    if (in->err == RV_OK) {
+        in->err = rc;
     }
 
     return RV_OK;
@@ -169,6 +189,10 @@ rv_input_field(rv_input_t *in, const unsigned char *name, size_t name_len,
 rv_err_t
 rv_input_done(rv_input_t *in)
 {
+    if (in->err != RV_OK) {
+        return in->err;
+    }
+
     return in->nemails ? RV_OK : RV_ERR_MISSING_EMAIL;
 }
 

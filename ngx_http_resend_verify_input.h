@@ -21,6 +21,7 @@ typedef struct {
     size_t      nemails;
     size_t      max_emails;         /* set by the caller, <= RV_MAX_EMAILS */
     rv_lang_t   lang;
+    rv_err_t    err;                /* the first invalid field */
     unsigned    has_lang:1;
 } rv_input_t;
 

@@ -40,6 +40,9 @@ static ngx_int_t ngx_http_resend_verify_add_header(ngx_http_request_t *r,
 static void ngx_http_resend_verify_mask(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx, rv_input_t *in);
 static void *ngx_http_resend_verify_palloc(void *pool, size_t size);
+static ngx_int_t ngx_http_resend_verify_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_resend_verify_init(ngx_conf_t *cf);
 
 static void *ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf,
@@ -145,7 +148,7 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
 
 static ngx_http_module_t  ngx_http_resend_verify_module_ctx = {
     ngx_http_resend_verify_add_variables,  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_resend_verify_init,           /* postconfiguration */
 
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -172,6 +175,9 @@ ngx_module_t  ngx_http_resend_verify_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
 
 
 static ngx_str_t  ngx_http_resend_verify_versions[] = {
@@ -448,7 +454,8 @@ ngx_http_resend_verify_body(ngx_http_request_t *r,
 {
     u_char       *p;
     size_t        len;
-    ngx_buf_t    *b;
+    ngx_buf_t    *b, *one;
+    ngx_uint_t    n;
     ngx_chain_t  *cl;
 
     body->len = 0;
@@ -463,9 +470,18 @@ ngx_http_resend_verify_body(ngx_http_request_t *r,
     }
 
     len = 0;
+    n = 0;
+    one = NULL;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
+
+        if (ngx_buf_special(b)) {
+            continue;
+        }
+
+        one = b;
+        n++;
 
         if (b->in_file || !ngx_buf_in_memory(b)) {
             return NGX_DECLINED;
@@ -478,9 +494,13 @@ ngx_http_resend_verify_body(ngx_http_request_t *r,
         }
     }
 
-    if (r->request_body->bufs->next == NULL) {
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    if (n == 1) {
         body->len = len;
-        body->data = r->request_body->bufs->buf->pos;
+        body->data = one->pos;
         return NGX_OK;
     }
 
@@ -493,7 +513,9 @@ ngx_http_resend_verify_body(ngx_http_request_t *r,
     body->len = len;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+        if (!ngx_buf_special(cl->buf)) {
+            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+        }
     }
 
     return NGX_OK;
@@ -591,6 +613,10 @@ ngx_http_resend_verify_call(ngx_http_request_t *r,
     rb->bufs = cl;
     sr->request_body = rb;
 
+    /* the body filter knows the subrequest by this */
+    ctx->sr = sr;
+    ngx_http_set_ctx(sr, ctx, ngx_http_resend_verify_module);
+
     r->write_event_handler = ngx_http_resend_verify_resume;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -618,7 +644,10 @@ ngx_http_resend_verify_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
     ctx->rc = rc;
     ctx->status = r->headers_out.status;
 
-    if (r->out && r->out->buf) {
+    if (ctx->too_big) {
+        ctx->rc = NGX_HTTP_BAD_GATEWAY;
+
+    } else if (r->out && r->out->buf) {
         b = r->out->buf;
         ctx->body.data = b->pos;
         ctx->body.len = b->last - b->pos;
@@ -984,6 +1013,82 @@ ngx_http_resend_verify_safe_str(ngx_pool_t *pool, ngx_str_t *dst,
 
     dst->data = p;
     dst->len = n;
+}
+
+
+/*
+ * The in-memory capture of nginx fails with NGX_ERROR when a reply is
+ * larger than subrequest_output_buffer_size, and an output error marks
+ * the browser's connection as broken: the browser would get no answer.
+ * This filter sees the subrequest's output first and swallows a reply
+ * that would not fit, so that the parent answers a clean 502.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    off_t                          size;
+    ngx_chain_t                   *cl;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_resend_verify_ctx_t  *ctx;
+
+    if (r == r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_resend_verify_module);
+
+    if (ctx == NULL || ctx->sr != r) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (!ctx->too_big) {
+        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+        size = ctx->captured;
+
+        for (cl = in; cl; cl = cl->next) {
+            if (!ngx_buf_special(cl->buf)) {
+                size += ngx_buf_size(cl->buf);
+            }
+        }
+
+        if (size > (off_t) clcf->subrequest_output_buffer_size
+            || r->headers_out.content_length_n
+               > (off_t) clcf->subrequest_output_buffer_size)
+        {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "resend_verify: the upstream reply is larger than "
+                          "subrequest_output_buffer_size %uz",
+                          clcf->subrequest_output_buffer_size);
+
+            ctx->too_big = 1;
+
+        } else {
+            ctx->captured = size;
+        }
+    }
+
+    if (!ctx->too_big) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+        cl->buf->file_pos = cl->buf->file_last;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_resend_verify_init(ngx_conf_t *cf)
+{
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_resend_verify_body_filter;
+
+    return NGX_OK;
 }
 
 

@@ -34,7 +34,11 @@ typedef struct {
 
 
 typedef struct {
-    ngx_uint_t                  done;
+    ngx_http_request_t         *sr;
+    off_t                       captured;
+    unsigned                    done:1;
+    unsigned                    too_big:1;
+
     ngx_int_t                   rc;
     ngx_uint_t                  status;
     ngx_str_t                   body;

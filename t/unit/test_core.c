@@ -506,11 +506,20 @@ test_email(void)
 static rv_err_t
 form(const char *body, size_t max, rv_input_t *in)
 {
+    rv_err_t  rc;
+
     memset(in, 0, sizeof(rv_input_t));
     in->max_emails = max;
 
-    return rv_parse_urlencoded(in, (unsigned char *) body, strlen(body),
-                               &pool);
+    rc = rv_parse_urlencoded(in, (unsigned char *) body, strlen(body), &pool);
+
+    if (rc != RV_OK) {
+        return rc;
+    }
+
+    rc = rv_input_done(in);
+
+    return rc == RV_ERR_MISSING_EMAIL ? RV_OK : rc;
 }
 
 
@@ -588,6 +597,13 @@ test_form(void)
 
     rc = form("Email=a%40x.com&Lang=ZH", 1, &in);
     ok(rc == RV_OK && in.lang == RV_LANG_ZH, "language case");
+
+    rc = form("Email=nope&Lang=zh", 1, &in);
+    ok(rc == RV_ERR_INVALID_EMAIL && in.has_lang && in.lang == RV_LANG_ZH,
+       "the language after an invalid address still counts");
+
+    rc = form("Email=nope&Email=x%40y.co&Email=z%40w.co", 1, &in);
+    ok(rc == RV_ERR_INVALID_EMAIL, "the first error is kept");
 
     rc = form("Action=DeleteEmailVerification&AccessKeyId=evil&Email=a%40x.com"
               "&UserClientIp=1.2.3.4&Signature=x&EMAIL=b%40y.com&&=&x", 1,
