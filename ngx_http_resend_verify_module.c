@@ -49,6 +49,10 @@ static char *ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static char *ngx_http_resend_verify(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_resend_verify_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_resend_verify_max_emails(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_conf_enum_t  ngx_http_resend_verify_api_versions[] = {
@@ -65,9 +69,6 @@ static ngx_conf_enum_t  ngx_http_resend_verify_langs[] = {
 };
 
 
-static ngx_conf_num_bounds_t  ngx_http_resend_verify_max_emails_bounds = {
-    ngx_conf_check_num_bounds, 1, RV_MAX_EMAILS
-};
 
 
 static ngx_command_t  ngx_http_resend_verify_commands[] = {
@@ -102,14 +103,14 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
 
     { ngx_string("resend_verify_api_version"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_resend_verify_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, api_version),
       &ngx_http_resend_verify_api_versions },
 
     { ngx_string("resend_verify_lang"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_resend_verify_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, lang),
       &ngx_http_resend_verify_langs },
@@ -123,10 +124,10 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
 
     { ngx_string("resend_verify_max_emails"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_resend_verify_max_emails,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, max_emails),
-      &ngx_http_resend_verify_max_emails_bounds },
+      NULL },
 
     { ngx_string("resend_verify_max_body_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -1219,6 +1220,82 @@ ngx_http_resend_verify(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_resend_verify_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* ngx_conf_set_enum_slot(), with a message that names the directive */
+
+static char *
+ngx_http_resend_verify_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char           *last, buf[128];
+    ngx_str_t        *value;
+    ngx_uint_t       *np;
+    ngx_conf_enum_t  *e;
+
+    np = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (e = cmd->post; e->name.len; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strcmp(e->name.data, value[1].data) == 0)
+        {
+            *np = e->value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    last = buf;
+
+    for (e = cmd->post; e->name.len; e++) {
+        last = ngx_slprintf(last, buf + sizeof(buf), "%s\"%V\"",
+                            last == buf ? "" : " or ", &e->name);
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive, "
+                       "it must be %*s", &value[1], &cmd->name,
+                       last - buf, buf);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_resend_verify_max_emails(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_resend_verify_loc_conf_t *rvcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (rvcf->max_emails != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n < 1 || n > RV_MAX_EMAILS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be a number from 1 to %d",
+                           &value[1], &cmd->name, RV_MAX_EMAILS);
+        return NGX_CONF_ERROR;
+    }
+
+    rvcf->max_emails = n;
 
     return NGX_CONF_OK;
 }
