@@ -42,7 +42,7 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 
-"$nginx" -p "$run" -c "$run/nginx.conf" &
+"$nginx" -p "$run" -e "$run/error.log" -c "$run/nginx.conf" &
 pids+=($!)
 sleep 0.5
 
