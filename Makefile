@@ -21,7 +21,8 @@ CORE_SRCS    := ngx_http_resend_verify_core.c ngx_http_resend_verify_email.c \
                 ngx_http_resend_verify_input.c ngx_http_resend_verify_sign.c \
                 ngx_http_resend_verify_reply.c
 MODULE_FILES := config $(wildcard ngx_http_resend_verify_*.[ch])
-UNIT         := $(BUILD)/unit/test_core
+UNIT_SRCS    := $(wildcard t/unit/test_*.c)
+UNIT         := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 CC           ?= cc
 CFLAGS       ?= -g -O1 -Wall -Wextra -Werror
@@ -60,9 +61,9 @@ $(NGINX): $(NGINX_OBJS)/Makefile $(MODULE_FILES)
 
 unit: $(UNIT)
 
-$(UNIT): t/unit/test_core.c $(CORE_SRCS) $(wildcard ngx_http_resend_verify_*.h)
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard ngx_http_resend_verify_*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I. -o $@ t/unit/test_core.c $(CORE_SRCS) -lyajl -lcrypto
+	$(CC) $(CFLAGS) -I. -o $@ $< $(CORE_SRCS) -lyajl -lcrypto
 
 deps:
 	tools/install-deps.sh
@@ -81,3 +82,6 @@ run: deps all
 
 clean:
 	rm -rf $(BUILD)/debian $(NGINX_OBJS) $(NGINX_PREFIX) $(BUILD)/unit t/servroot*
+
+# more targets (sanitizers, fuzzing, benchmarks, packaging), one file each
+-include mk/*.mk

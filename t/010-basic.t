@@ -743,3 +743,34 @@ sub {
     return $log =~ m{^failed\|q\*\*\*\@example\.com\|[0-9A-F-]{36}\|-\|SendTokenQuotaExceeded$}m
         || (print("# rv.log: $log\n"), 0);
 }
+
+
+
+=== TEST 33: no secret, signature or full address anywhere in the debug log or the reply
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+        resend_verify_detail off;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request
+POST /resend
+Email=quota-secret-person%40example.com
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- error_code: 200
+--- custom_check eval
+sub {
+    my ($resp, $records, $log) = @_;
+    my ($sig) = $records->[-1]{body} =~ /&Signature=([^&]+)$/;
+    my $raw = $sig; $raw =~ s/%([0-9A-F]{2})/chr hex $1/ge;
+    my @bad = grep { index($log, $_) >= 0 || index($resp->{body}, $_) >= 0 }
+              ($ENV{TEST_NGINX_KEY_SECRET}, $sig, $raw,
+               'quota-secret-person@example.com', 'quota-secret-person%40');
+    print "# found in the log or reply: @bad\n" if @bad;
+    return defined $sig && length $sig > 20 && length $log > 1000 && !@bad;
+}
+--- error_log
+resend_verify: failed for q***@example.com
