@@ -78,6 +78,10 @@ static const rv_err_info_t  rv_errors[RV_ERR_LAST] = {
       "Please wait before asking for another email.",
       "请稍候再请求发送邮件。" },
 
+    { 503, "SendLimitReached",
+      "Too many emails are being sent right now. Try again later.",
+      "当前发送的邮件过多，请稍后再试。" },
+
     { 429, "Throttled",
       "The service is busy. Try again later.",
       "服务繁忙，请稍后再试。" },

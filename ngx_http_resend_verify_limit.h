@@ -1,0 +1,39 @@
+
+/*
+ * Copyright (C) ngx_http_resend_verify_module authors
+ *
+ * Per-address cooldown and a global send budget, in shared memory, so
+ * that every worker sees them.
+ */
+
+
+#ifndef _NGX_HTTP_RESEND_VERIFY_LIMIT_H_INCLUDED_
+#define _NGX_HTTP_RESEND_VERIFY_LIMIT_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_resend_verify_core.h"
+
+
+/* resend_verify_limit_zone zone=NAME:SIZE cooldown=TIME [budget=N/TIME]; */
+char *ngx_http_resend_verify_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* resend_verify_limit zone=NAME | off; sets an ngx_shm_zone_t * at offset */
+char *ngx_http_resend_verify_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/*
+ * Before the upstream call: RV_OK reserves the addresses (their cooldown
+ * starts now) and n sends of the budget; RV_ERR_COOLDOWN or
+ * RV_ERR_BUDGET refuse the whole request and set *retry_after (seconds).
+ */
+rv_err_t ngx_http_resend_verify_limit_acquire(ngx_http_request_t *r,
+    ngx_shm_zone_t *zone, rv_str_t *emails, ngx_uint_t n,
+    time_t *retry_after);
+
+
+#endif /* _NGX_HTTP_RESEND_VERIFY_LIMIT_H_INCLUDED_ */
