@@ -24,6 +24,45 @@ typedef struct {
 } rv_err_info_t;
 
 
+/* the short outcome of a redirect for a form without JavaScript */
+
+const char *
+rv_err_result(rv_err_t err)
+{
+    switch (err) {
+
+    case RV_OK:
+        return "sent";
+
+    case RV_ERR_FORBIDDEN_ORIGIN:
+        return "forbidden";
+
+    case RV_ERR_TOO_LARGE:
+        return "too-large";
+
+    case RV_ERR_MEDIA_TYPE:
+        return "unsupported";
+
+    case RV_ERR_COOLDOWN:
+        return "cooldown";
+
+    case RV_ERR_BUDGET:
+    case RV_ERR_THROTTLED:
+    case RV_ERR_UNAVAILABLE:
+    case RV_ERR_TIMEOUT:
+        return "later";
+
+    case RV_ERR_UPSTREAM:
+    case RV_ERR_INTERNAL:
+    case RV_ERR_LAST:
+        return "error";
+
+    default:
+        return "invalid";
+    }
+}
+
+
 static const rv_err_info_t  rv_errors[RV_ERR_LAST] = {
 
     { 200, "OK",

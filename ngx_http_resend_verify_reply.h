@@ -48,6 +48,7 @@ int rv_json_error(rv_pool_t *pool, rv_err_t err, rv_lang_t lang,
 unsigned rv_err_status(rv_err_t err);
 const char *rv_err_code(rv_err_t err);
 const char *rv_err_message(rv_err_t err, rv_lang_t lang);
+const char *rv_err_result(rv_err_t err);
 
 void *rv_yajl_funcs(rv_pool_t *pool);
 

@@ -293,7 +293,7 @@ Content-Type: application/x-www-form-urlencoded
 GET /resend?Email=a%40example.com
 --- error_code: 405
 --- response_headers
-Allow: POST
+Allow: POST, OPTIONS
 Content-Type: application/json; charset=utf-8
 --- response_json
 {"ok": false, "error": {"code": "MethodNotAllowed"}}
@@ -352,6 +352,7 @@ Content-Type: application/x-www-form-urlencoded
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
 --- raw_request eval
 "POST /resend HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+. "Origin: http://localhost\r\n"
 . "Content-Type: application/x-www-form-urlencoded\r\n"
 . "Transfer-Encoding: chunked\r\n\r\n"
 . "40\r\n" . ("x" x 64) . "\r\n" . "10\r\n" . ("y" x 16) . "\r\n0\r\n\r\n"
@@ -372,6 +373,7 @@ Content-Type: application/x-www-form-urlencoded
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
 --- raw_request eval
 "POST /resend HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+. "Origin: http://localhost\r\n"
 . "Content-Type: application/x-www-form-urlencoded\r\n"
 . "Transfer-Encoding: chunked\r\n\r\n"
 . "6\r\nEmail=\r\n" . "c\r\nbob%40exampl\r\n" . "6\r\ne.com&\r\n" . "0\r\n\r\n"
@@ -397,8 +399,7 @@ Content-Type: application/x-www-form-urlencoded
 Cookie: session=s3cr3t
 Authorization: Bearer t0ken
 X-Forwarded-For: 10.9.8.7
-Origin: https://example.com
-Referer: https://example.com/signup
+Referer: http://localhost/signup
 User-Agent: test-browser/1.0
 --- error_code: 200
 --- upstream_unlike

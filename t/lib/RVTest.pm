@@ -487,6 +487,14 @@ sub start_nginx () {
 
 sub stop_nginx () { return stop_nginx_quietly(5) }
 
+sub default_host () {
+    my ($headers) = @_;
+    for my $k (keys %$headers) {
+        return $headers->{$k} if lc $k eq 'host' && defined $headers->{$k};
+    }
+    return undef;
+}
+
 sub http_request () {
     my ($method, $uri, $headers, $body) = @_;
     $headers ||= {};
@@ -494,8 +502,12 @@ sub http_request () {
     my $raw = "$method $uri HTTP/1.1\r\n";
     $raw .= "Host: localhost\r\n" unless $seen{host};
     $raw .= "Connection: close\r\n" unless $seen{connection};
+    # a browser's same-origin POST carries Origin; undef leaves it out
+    $raw .= "Origin: http://" . (default_host($headers) // 'localhost')
+        . "\r\n" unless $seen{origin};
     for my $k (sort keys %$headers) {
         my $v = $headers->{$k};
+        next unless defined $v;
         $raw .= "$k: $_\r\n" for ref $v eq 'ARRAY' ? @$v : ($v);
     }
     if (defined $body) {
@@ -906,6 +918,11 @@ sub make_request () {
     $raw .= "Host: localhost\r\n" unless $have{host} || $suppress->{host};
     $raw .= "Connection: $conn\r\n"
         unless $have{connection} || $suppress->{connection};
+    # like a browser's same-origin POST: "!Origin" in more_headers drops it
+    if (!$have{origin} && !$suppress->{origin}) {
+        my ($h) = map { $_->[1] } grep { lc $_->[0] eq 'host' } @$hdrs;
+        $raw .= "Origin: http://" . ($h // 'localhost') . "\r\n";
+    }
     $raw .= "$_->[0]: $_->[1]\r\n" for @$hdrs;
     $body = '' unless defined $body;
     utf8::encode($body) if utf8::is_utf8($body);

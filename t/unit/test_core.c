@@ -756,6 +756,18 @@ test_reply(void)
        && rv_err_status(RV_ERR_TIMEOUT) == 504
        && rv_err_status(RV_ERR_UPSTREAM) == 502, "statuses");
 
+    ok(strcmp(rv_err_result(RV_OK), "sent") == 0
+       && strcmp(rv_err_result(RV_ERR_INVALID_EMAIL), "invalid") == 0
+       && strcmp(rv_err_result(RV_ERR_METHOD), "invalid") == 0
+       && strcmp(rv_err_result(RV_ERR_FORBIDDEN_ORIGIN), "forbidden") == 0
+       && strcmp(rv_err_result(RV_ERR_TOO_LARGE), "too-large") == 0
+       && strcmp(rv_err_result(RV_ERR_MEDIA_TYPE), "unsupported") == 0
+       && strcmp(rv_err_result(RV_ERR_COOLDOWN), "cooldown") == 0
+       && strcmp(rv_err_result(RV_ERR_BUDGET), "later") == 0
+       && strcmp(rv_err_result(RV_ERR_TIMEOUT), "later") == 0
+       && strcmp(rv_err_result(RV_ERR_UPSTREAM), "error") == 0,
+       "redirect result codes");
+
     pool_reset();
 }
 
