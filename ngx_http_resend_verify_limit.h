@@ -26,6 +26,9 @@ char *ngx_http_resend_verify_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_resend_verify_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
+/* for the merge: a zone that resend_verify_limit names must be defined */
+char *ngx_http_resend_verify_limit_check(ngx_conf_t *cf, ngx_shm_zone_t *zone);
+
 /*
  * Before the upstream call: RV_OK reserves the addresses (their cooldown
  * starts now) and n sends of the budget; RV_ERR_COOLDOWN or

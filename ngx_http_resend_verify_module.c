@@ -16,12 +16,15 @@
 #include "ngx_http_resend_verify_input.h"
 #include "ngx_http_resend_verify_email.h"
 #include "ngx_http_resend_verify_sign.h"
+#include "ngx_http_resend_verify_limit.h"
 
 
 static ngx_int_t ngx_http_resend_verify_handler(ngx_http_request_t *r);
 static void ngx_http_resend_verify_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_resend_verify_process(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_resend_verify_credentials(ngx_http_request_t *r,
+    ngx_http_resend_verify_loc_conf_t *rvcf, rv_rpc_t *rpc);
 static ngx_int_t ngx_http_resend_verify_body(ngx_http_request_t *r,
     ngx_http_resend_verify_loc_conf_t *rvcf, ngx_str_t *body);
 static ngx_int_t ngx_http_resend_verify_call(ngx_http_request_t *r,
@@ -34,9 +37,19 @@ static ngx_int_t ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
 static ngx_int_t ngx_http_resend_verify_error(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx, rv_err_t err);
 static ngx_int_t ngx_http_resend_verify_send(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *json, time_t retry_after);
+    ngx_http_resend_verify_ctx_t *ctx, rv_err_t err, ngx_str_t *json,
+    time_t retry_after);
 static ngx_int_t ngx_http_resend_verify_add_header(ngx_http_request_t *r,
     char *key, ngx_str_t *value);
+static ngx_int_t ngx_http_resend_verify_origin(ngx_http_request_t *r,
+    ngx_http_resend_verify_loc_conf_t *rvcf,
+    ngx_http_resend_verify_ctx_t *ctx);
+static ngx_int_t ngx_http_resend_verify_preflight(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx);
+static ngx_table_elt_t *ngx_http_resend_verify_header_in(
+    ngx_http_request_t *r, const char *name, size_t len);
+static ngx_uint_t ngx_http_resend_verify_wants_redirect(
+    ngx_http_request_t *r);
 static void ngx_http_resend_verify_mask(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx, rv_input_t *in);
 static void *ngx_http_resend_verify_palloc(void *pool, size_t size);
@@ -51,6 +64,10 @@ static char *ngx_http_resend_verify(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_resend_verify_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_resend_verify_allow_origin(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_resend_verify_redirect(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_resend_verify_max_emails(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
@@ -92,6 +109,13 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, access_key_secret),
+      NULL },
+
+    { ngx_string("resend_verify_credentials_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_resend_verify_credentials_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, creds),
       NULL },
 
     { ngx_string("resend_verify_security_token"),
@@ -141,6 +165,34 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, detail),
+      NULL },
+
+    { ngx_string("resend_verify_allow_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_resend_verify_allow_origin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("resend_verify_redirect"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_resend_verify_redirect,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("resend_verify_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_resend_verify_limit_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("resend_verify_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_resend_verify_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, limit),
       NULL },
 
       ngx_null_command
@@ -222,6 +274,18 @@ ngx_http_resend_verify_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, ctx, ngx_http_resend_verify_module);
 
+    ctx->redirect = ngx_http_resend_verify_wants_redirect(r);
+
+    if (r->method == NGX_HTTP_OPTIONS) {
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_resend_verify_preflight(r, ctx);
+    }
+
     if (r->method != NGX_HTTP_POST) {
         rc = ngx_http_discard_request_body(r);
 
@@ -230,6 +294,16 @@ ngx_http_resend_verify_handler(ngx_http_request_t *r)
         }
 
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_METHOD);
+    }
+
+    if (ngx_http_resend_verify_origin(r, rvcf, ctx) != NGX_OK) {
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_FORBIDDEN_ORIGIN);
     }
 
     /* the media type, without parameters such as "charset" */
@@ -357,40 +431,40 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
 
     ngx_http_resend_verify_mask(r, ctx, &in);
 
+    if (rvcf->limit) {
+        err = ngx_http_resend_verify_limit_acquire(r, rvcf->limit, in.emails,
+                                                   in.nemails,
+                                                   &ctx->retry_after);
+
+        if (err == RV_ERR_COOLDOWN) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "resend_verify: cooldown for %V, retry in %T s",
+                          &ctx->email, ctx->retry_after);
+
+            ngx_str_set(&ctx->outcome, "cooldown");
+
+        } else if (err == RV_ERR_BUDGET) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "resend_verify: send budget exhausted, %V "
+                          "refused, retry in %T s",
+                          &ctx->email, ctx->retry_after);
+
+            ngx_str_set(&ctx->outcome, "budget");
+        }
+
+        if (err != RV_OK) {
+            return ngx_http_resend_verify_error(r, ctx, err);
+        }
+    }
+
     ngx_memzero(&rpc, sizeof(rv_rpc_t));
 
     if (rv_input_join(&in, &pool, &rpc.email) != RV_OK) {
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
     }
 
-    if (ngx_http_complex_value(r, rvcf->access_key_id, &val) != NGX_OK) {
+    if (ngx_http_resend_verify_credentials(r, rvcf, &rpc) != NGX_OK) {
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
-    }
-
-    rpc.access_key_id.len = val.len;
-    rpc.access_key_id.data = val.data;
-
-    if (ngx_http_complex_value(r, rvcf->access_key_secret, &val) != NGX_OK) {
-        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
-    }
-
-    rpc.access_key_secret.len = val.len;
-    rpc.access_key_secret.data = val.data;
-
-    if (rpc.access_key_id.len == 0 || rpc.access_key_secret.len == 0) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "resend_verify: the AccessKey id or secret is empty");
-
-        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
-    }
-
-    if (rvcf->security_token) {
-        if (ngx_http_complex_value(r, rvcf->security_token, &val) != NGX_OK) {
-            return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
-        }
-
-        rpc.security_token.len = val.len;
-        rpc.security_token.data = val.data;
     }
 
     if (ngx_http_complex_value(r, rvcf->client_ip, &val) != NGX_OK) {
@@ -423,7 +497,16 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
     rpc.nonce.len = RV_NONCE_LEN;
     rpc.nonce.data = nonce;
 
-    if (rv_rpc_sign(&rpc, &pool, &sig, 0) != 0) {
+    rc = rv_rpc_sign(&rpc, &pool, &sig, 0);
+
+    /* a secret that came from variables was copied into the pool */
+
+    if (rvcf->creds == NULL && rvcf->access_key_secret->lengths) {
+        ngx_explicit_memzero(rpc.access_key_secret.data,
+                             rpc.access_key_secret.len);
+    }
+
+    if (rc != 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resend_verify: signing failed");
 
@@ -440,6 +523,59 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
     }
 
     return NGX_DONE;
+}
+
+
+/* the AccessKey: from the credentials file, or from the directives */
+
+static ngx_int_t
+ngx_http_resend_verify_credentials(ngx_http_request_t *r,
+    ngx_http_resend_verify_loc_conf_t *rvcf, rv_rpc_t *rpc)
+{
+    ngx_str_t                        id, secret, token;
+    ngx_http_resend_verify_creds_t  *creds;
+
+    ngx_str_null(&token);
+
+    creds = rvcf->creds;
+
+    if (creds) {
+        ngx_http_resend_verify_creds_get(r, creds);
+
+        id = creds->id;
+        secret = creds->secret;
+        token = creds->token;
+
+    } else {
+        if (ngx_http_complex_value(r, rvcf->access_key_id, &id) != NGX_OK
+            || ngx_http_complex_value(r, rvcf->access_key_secret, &secret)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (rvcf->security_token
+            && ngx_http_complex_value(r, rvcf->security_token, &token)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (id.len == 0 || secret.len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: the AccessKey id or secret is empty");
+        return NGX_ERROR;
+    }
+
+    rpc->access_key_id.len = id.len;
+    rpc->access_key_id.data = id.data;
+    rpc->access_key_secret.len = secret.len;
+    rpc->access_key_secret.data = secret.data;
+    rpc->security_token.len = token.len;
+    rpc->security_token.data = token.data;
+
+    return NGX_OK;
 }
 
 
@@ -778,7 +914,7 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
             return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
         }
 
-        return ngx_http_resend_verify_send(r, NGX_HTTP_OK, &json, 0);
+        return ngx_http_resend_verify_send(r, ctx, RV_OK, &json, 0);
     }
 
     /* the error envelope, or an error status */
@@ -846,29 +982,45 @@ ngx_http_resend_verify_error(ngx_http_request_t *r,
     }
 
     if (rv_json_error(&pool, err, ctx->lang, (rv_str_t *) &json) != 0) {
-        return ngx_http_resend_verify_send(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+        return ngx_http_resend_verify_send(r, ctx, RV_ERR_INTERNAL,
                                            &internal, 0);
     }
 
-    retry_after = (err == RV_ERR_THROTTLED || err == RV_ERR_UNAVAILABLE)
-                  ? NGX_HTTP_RESEND_VERIFY_RETRY_AFTER : 0;
+    retry_after = 0;
 
-    return ngx_http_resend_verify_send(r, rv_err_status(err), &json,
-                                       retry_after);
+    if (err == RV_ERR_THROTTLED || err == RV_ERR_UNAVAILABLE
+        || err == RV_ERR_COOLDOWN || err == RV_ERR_BUDGET)
+    {
+        retry_after = ctx->retry_after ? ctx->retry_after
+                                       : NGX_HTTP_RESEND_VERIFY_RETRY_AFTER;
+    }
+
+    return ngx_http_resend_verify_send(r, ctx, err, &json, retry_after);
 }
 
 
-static ngx_int_t
-ngx_http_resend_verify_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *json, time_t retry_after)
-{
-    u_char       *p;
-    ngx_int_t     rc;
-    ngx_str_t     v;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+/*
+ * Every reply: JSON, never cached, CORS only for an allowed origin; or,
+ * for a plain HTML form when resend_verify_redirect is set, a 303 to the
+ * page that tells the outcome.
+ */
 
-    r->headers_out.status = status;
+static ngx_int_t
+ngx_http_resend_verify_send(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, rv_err_t err, ngx_str_t *json,
+    time_t retry_after)
+{
+    u_char                             *p;
+    size_t                              len;
+    ngx_int_t                           rc;
+    ngx_str_t                           v, *uri;
+    ngx_buf_t                          *b;
+    ngx_chain_t                         out;
+    const char                         *result;
+    ngx_table_elt_t                    *h;
+    ngx_http_resend_verify_loc_conf_t  *rvcf;
+
+    r->headers_out.status = rv_err_status(err);
     r->headers_out.content_type = ngx_http_resend_verify_json_type;
     r->headers_out.content_type_len = sizeof("application/json") - 1;
     r->headers_out.content_type_lowcase = NULL;
@@ -886,8 +1038,21 @@ ngx_http_resend_verify_send(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_ERROR;
     }
 
-    if (status == NGX_HTTP_NOT_ALLOWED) {
-        ngx_str_set(&v, "POST");
+    ngx_str_set(&v, "Origin");
+    if (ngx_http_resend_verify_add_header(r, "Vary", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->cors_origin.len
+        && ngx_http_resend_verify_add_header(r, "Access-Control-Allow-Origin",
+                                             &ctx->cors_origin)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (err == RV_ERR_METHOD) {
+        ngx_str_set(&v, "POST, OPTIONS");
         if (ngx_http_resend_verify_add_header(r, "Allow", &v) != NGX_OK) {
             return NGX_ERROR;
         }
@@ -907,6 +1072,39 @@ ngx_http_resend_verify_send(ngx_http_request_t *r, ngx_uint_t status,
         {
             return NGX_ERROR;
         }
+    }
+
+    if (ctx->redirect) {
+        rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+        uri = (err == RV_OK) ? &rvcf->redirect_sent : &rvcf->redirect_failed;
+        result = rv_err_result(err);
+
+        len = uri->len + sizeof("?result=") - 1 + ngx_strlen(result);
+
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Location");
+        h->value.data = p;
+
+        p = ngx_cpymem(p, uri->data, uri->len);
+        *p++ = ngx_strlchr(uri->data, uri->data + uri->len, '?') ? '&' : '?';
+        p = ngx_cpymem(p, "result=", sizeof("result=") - 1);
+        p = ngx_cpymem(p, result, ngx_strlen(result));
+
+        h->value.len = p - h->value.data;
+
+        r->headers_out.location = h;
+        r->headers_out.status = NGX_HTTP_SEE_OTHER;
     }
 
     rc = ngx_http_send_header(r);
@@ -930,6 +1128,270 @@ ngx_http_resend_verify_send(ngx_http_request_t *r, ngx_uint_t status,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * CORS preflight: only an allowed origin learns that it may POST here.
+ * No Origin at all (not a browser's preflight) gets the methods.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_preflight(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx)
+{
+    ngx_int_t                           rc;
+    ngx_str_t                           v;
+    ngx_http_resend_verify_loc_conf_t  *rvcf;
+
+    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    if (ngx_http_resend_verify_header_in(r, "origin", 6) != NULL
+        && ngx_http_resend_verify_origin(r, rvcf, ctx) != NGX_OK)
+    {
+        ctx->redirect = 0;
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_FORBIDDEN_ORIGIN);
+    }
+
+    r->headers_out.status = NGX_HTTP_NO_CONTENT;
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+
+    ngx_str_set(&v, "Origin");
+    if (ngx_http_resend_verify_add_header(r, "Vary", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&v, "POST, OPTIONS");
+    if (ngx_http_resend_verify_add_header(r, "Allow", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->cors_origin.len) {
+        if (ngx_http_resend_verify_add_header(r,
+                "Access-Control-Allow-Origin", &ctx->cors_origin)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&v, "POST");
+        if (ngx_http_resend_verify_add_header(r,
+                "Access-Control-Allow-Methods", &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&v, "Content-Type, Accept, Accept-Language");
+        if (ngx_http_resend_verify_add_header(r,
+                "Access-Control-Allow-Headers", &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&v, "600");
+        if (ngx_http_resend_verify_add_header(r, "Access-Control-Max-Age",
+                                              &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_send_special(r, NGX_HTTP_LAST);
+}
+
+
+static ngx_table_elt_t *
+ngx_http_resend_verify_header_in(ngx_http_request_t *r, const char *name,
+    size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+/*
+ * CSRF and CORS (OWASP's "verifying origin with standard headers"):
+ *
+ * - "Sec-Fetch-Site: cross-site" is refused unless the Origin is listed;
+ * - the source origin is the Origin header, else the origin part of the
+ *   Referer; a request with neither, or with "Origin: null", is refused;
+ * - it must equal a listed origin, or, with no list, the request's own
+ *   origin (scheme "://" Host).  Equality is whole-string (case-
+ *   insensitive, as scheme and host are), so "https://example.com.evil"
+ *   is not "https://example.com".
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_origin(ngx_http_request_t *r,
+    ngx_http_resend_verify_loc_conf_t *rvcf,
+    ngx_http_resend_verify_ctx_t *ctx)
+{
+    u_char           *p, *last;
+    ngx_str_t         src, own, *o;
+    ngx_uint_t        i, listed;
+    ngx_table_elt_t  *origin, *site;
+
+    origin = ngx_http_resend_verify_header_in(r, "origin", 6);
+    site = ngx_http_resend_verify_header_in(r, "sec-fetch-site", 14);
+
+    src.len = 0;
+    src.data = NULL;
+
+    if (origin) {
+        src = origin->value;
+
+    } else if (r->headers_in.referer) {
+        /* "scheme://host[:port]" of the Referer */
+        p = r->headers_in.referer->value.data;
+        last = p + r->headers_in.referer->value.len;
+
+        p = ngx_strlcasestrn(p, last, (u_char *) "://", 3 - 1);
+
+        if (p) {
+            p += 3;
+
+            while (p < last && *p != '/' && *p != '?' && *p != '#') {
+                p++;
+            }
+
+            src.data = r->headers_in.referer->value.data;
+            src.len = p - src.data;
+        }
+    }
+
+    listed = 0;
+
+    if (src.len && rvcf->allow_origins) {
+        o = rvcf->allow_origins->elts;
+
+        for (i = 0; i < rvcf->allow_origins->nelts; i++) {
+            if (o[i].len == src.len
+                && ngx_strncasecmp(o[i].data, src.data, src.len) == 0)
+            {
+                listed = 1;
+                break;
+            }
+        }
+    }
+
+    if (site && site->value.len == 10
+        && ngx_strncasecmp(site->value.data, (u_char *) "cross-site", 10)
+           == 0
+        && !(listed && origin))
+    {
+        goto forbidden;
+    }
+
+    if (src.len == 0 || (src.len == 4 && ngx_strncmp(src.data, "null", 4) == 0))
+    {
+        goto forbidden;
+    }
+
+    if (!listed) {
+
+        if (rvcf->allow_origins || r->headers_in.host == NULL) {
+            goto forbidden;
+        }
+
+#if (NGX_HTTP_SSL)
+        if (r->connection->ssl) {
+            ngx_str_set(&own, "https://");
+        } else
+#endif
+        {
+            ngx_str_set(&own, "http://");
+        }
+
+        if (src.len != own.len + r->headers_in.host->value.len
+            || ngx_strncasecmp(src.data, own.data, own.len) != 0
+            || ngx_strncasecmp(src.data + own.len,
+                               r->headers_in.host->value.data,
+                               r->headers_in.host->value.len)
+               != 0)
+        {
+            goto forbidden;
+        }
+    }
+
+    if (origin) {
+        ctx->cors_origin = origin->value;
+    }
+
+    return NGX_OK;
+
+forbidden:
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "resend_verify: refused a request from origin \"%V\"%s",
+                  &src, site ? ", Sec-Fetch-Site" : "");
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * A plain HTML form: its navigation asks for text/html, never for JSON;
+ * fetch() and XHR clients that want JSON say so.
+ */
+
+static ngx_uint_t
+ngx_http_resend_verify_wants_redirect(ngx_http_request_t *r)
+{
+    u_char                             *p, *last;
+    ngx_table_elt_t                    *accept;
+    ngx_http_resend_verify_loc_conf_t  *rvcf;
+
+    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    if (rvcf->redirect_sent.len == 0) {
+        return 0;
+    }
+
+    accept = ngx_http_resend_verify_header_in(r, "accept", 6);
+
+    if (accept == NULL) {
+        return 0;
+    }
+
+    p = accept->value.data;
+    last = p + accept->value.len;
+
+    return ngx_strlcasestrn(p, last, (u_char *) "text/html", 9 - 1) != NULL
+           && ngx_strlcasestrn(p, last, (u_char *) "application/json", 16 - 1)
+              == NULL;
 }
 
 
@@ -1125,6 +1587,9 @@ ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf)
     conf->max_emails = NGX_CONF_UNSET_UINT;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
     conf->detail = NGX_CONF_UNSET;
+    conf->allow_origins = NGX_CONF_UNSET_PTR;
+    conf->creds = NGX_CONF_UNSET_PTR;
+    conf->limit = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -1138,6 +1603,23 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_resend_verify_loc_conf_t  *conf = child;
 
     ngx_http_compile_complex_value_t  ccv;
+
+    /* the nearest level that names credentials, a file or inline, wins */
+
+    if (conf->creds == NGX_CONF_UNSET_PTR) {
+        conf->creds = (conf->access_key_id || conf->access_key_secret)
+                      ? NULL : prev->creds;
+
+    } else if (conf->access_key_id || conf->access_key_secret) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"resend_verify_credentials_file\" and inline "
+                           "credentials at the same level");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->creds == NGX_CONF_UNSET_PTR) {
+        conf->creds = NULL;
+    }
 
     if (conf->access_key_id == NULL) {
         conf->access_key_id = prev->access_key_id;
@@ -1160,14 +1642,28 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_uint_value(conf->max_emails, prev->max_emails, 1);
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size, 4096);
     ngx_conf_merge_value(conf->detail, prev->detail, 0);
+    ngx_conf_merge_ptr_value(conf->allow_origins, prev->allow_origins, NULL);
+    ngx_conf_merge_ptr_value(conf->limit, prev->limit, NULL);
+
+    if (ngx_http_resend_verify_limit_check(cf, conf->limit) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->redirect_sent.data == NULL) {
+        conf->redirect_sent = prev->redirect_sent;
+        conf->redirect_failed = prev->redirect_failed;
+    }
 
     if (conf->uri.len == 0) {
         return NGX_CONF_OK;
     }
 
-    if (conf->access_key_id == NULL || conf->access_key_secret == NULL) {
+    if (conf->creds == NULL
+        && (conf->access_key_id == NULL || conf->access_key_secret == NULL))
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"resend_verify\" needs credentials: set "
+                           "\"resend_verify_credentials_file\", or "
                            "\"resend_verify_access_key_id\" and "
                            "\"resend_verify_access_key_secret\"");
         return NGX_CONF_ERROR;
@@ -1296,6 +1792,105 @@ ngx_http_resend_verify_max_emails(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     rvcf->max_emails = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_resend_verify_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_resend_verify_loc_conf_t *rvcf = conf;
+
+    u_char      *p, *host;
+    ngx_str_t   *value, *o;
+    ngx_uint_t   i;
+
+    if (rvcf->allow_origins == NGX_CONF_UNSET_PTR) {
+        rvcf->allow_origins = ngx_array_create(cf->pool, 4, sizeof(ngx_str_t));
+        if (rvcf->allow_origins == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        /* an origin is "scheme://host[:port]": no path, no slash */
+
+        p = value[i].data;
+
+        if (ngx_strncasecmp(p, (u_char *) "https://", 8) == 0) {
+            host = p + 8;
+
+        } else if (ngx_strncasecmp(p, (u_char *) "http://", 7) == 0) {
+            host = p + 7;
+
+        } else {
+            host = NULL;
+        }
+
+        if (host == NULL || host == p + value[i].len
+            || ngx_strlchr(host, p + value[i].len, '/') != NULL
+            || ngx_strlchr(host, p + value[i].len, '*') != NULL)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid origin \"%V\" in \"%V\" directive, "
+                               "it must be like \"https://example.com\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        o = ngx_array_push(rvcf->allow_origins);
+        if (o == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *o = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_resend_verify_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_resend_verify_loc_conf_t *rvcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (rvcf->redirect_sent.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0
+            || (value[i].data[0] != '/'
+                && ngx_strncasecmp(value[i].data, (u_char *) "https://", 8)
+                   != 0
+                && ngx_strncasecmp(value[i].data, (u_char *) "http://", 7)
+                   != 0)
+            || ngx_strlchr(value[i].data, value[i].data + value[i].len, '#')
+            || ngx_strlchr(value[i].data, value[i].data + value[i].len, '\r')
+            || ngx_strlchr(value[i].data, value[i].data + value[i].len, '\n'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid page \"%V\" in \"%V\" directive, "
+                               "it must be a path or an http(s) URL",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rvcf->redirect_sent = value[1];
+    rvcf->redirect_failed = value[cf->args->nelts - 1];
 
     return NGX_CONF_OK;
 }

@@ -14,6 +14,7 @@
 
 #include "ngx_http_resend_verify_core.h"
 #include "ngx_http_resend_verify_reply.h"
+#include "ngx_http_resend_verify_creds.h"
 
 
 #define NGX_HTTP_RESEND_VERIFY_RETRY_AFTER  60
@@ -24,12 +25,17 @@ typedef struct {
     ngx_http_complex_value_t   *access_key_id;
     ngx_http_complex_value_t   *access_key_secret;
     ngx_http_complex_value_t   *security_token;
+    ngx_http_resend_verify_creds_t *creds;      /* or NULL: inline */
     ngx_http_complex_value_t   *client_ip;
     ngx_uint_t                  api_version;
     ngx_uint_t                  lang;
     ngx_uint_t                  max_emails;
     size_t                      max_body_size;
     ngx_flag_t                  detail;
+    ngx_array_t                *allow_origins;  /* of ngx_str_t */
+    ngx_str_t                   redirect_sent;
+    ngx_str_t                   redirect_failed;
+    ngx_shm_zone_t             *limit;          /* resend_verify_limit */
 } ngx_http_resend_verify_loc_conf_t;
 
 
@@ -38,6 +44,9 @@ typedef struct {
     off_t                       captured;
     unsigned                    done:1;
     unsigned                    too_big:1;
+    unsigned                    redirect:1;     /* a form without JS */
+
+    ngx_str_t                   cors_origin;    /* allowed, echoed */
 
     ngx_int_t                   rc;
     ngx_uint_t                  status;
@@ -50,6 +59,8 @@ typedef struct {
     ngx_str_t                   email;          /* masked */
     ngx_str_t                   request_id;     /* sanitized */
     ngx_str_t                   upstream_code;  /* sanitized */
+
+    time_t                      retry_after;    /* 0: the default */
 } ngx_http_resend_verify_ctx_t;
 
 

@@ -12,7 +12,7 @@ __DATA__
     }
 --- must_die
 --- error_log
-"resend_verify" needs credentials: set "resend_verify_access_key_id" and "resend_verify_access_key_secret"
+"resend_verify" needs credentials: set "resend_verify_credentials_file", or "resend_verify_access_key_id" and "resend_verify_access_key_secret"
 
 
 
@@ -194,3 +194,45 @@ Content-Type: application/x-www-form-urlencoded
 --- upstream_requests: 0
 --- error_log
 resend_verify: the AccessKey id or secret is empty
+
+
+
+=== TEST 14: a credentials file and inline credentials at the same level
+--- user_files
+>>> aliyun.key
+access_key_id = LTAI5tTestOnlyKeyId0001
+access_key_secret = TestOnlySecret0123456789abcdef
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_credentials_file $TEST_NGINX_SERVROOT/html/aliyun.key;
+        resend_verify_access_key_id a;
+        resend_verify_access_key_secret b;
+    }
+--- must_die
+--- error_log
+"resend_verify_credentials_file" and inline credentials at the same level
+
+
+
+=== TEST 15: a location's inline key wins over the server's file
+--- user_files
+>>> aliyun.key
+access_key_id = LTAI5tFileKey
+access_key_secret = FileSecret
+--- config
+    resend_verify_credentials_file $TEST_NGINX_SERVROOT/html/aliyun.key;
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request
+POST /resend
+Email=a%40example.com
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- error_code: 200
+--- upstream_json
+{"AccessKeyId": "LTAI5tTestOnlyKeyId0001"}
