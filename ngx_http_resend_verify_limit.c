@@ -104,9 +104,8 @@ ngx_http_resend_verify_limit_acquire(ngx_http_request_t *r,
 {
     u_char                                *md, *key;
     time_t                                 sec, start, wait;
-    ngx_msec_t                             now, left;
+    ngx_msec_t                             now, left, ms;
     ngx_uint_t                             i, evicted, log_budget, log_full;
-    ngx_msec_t                             ms;
     ngx_http_resend_verify_limit_ctx_t    *ctx;
     ngx_http_resend_verify_limit_node_t   *ln;
     ngx_http_resend_verify_limit_shctx_t  *sh;

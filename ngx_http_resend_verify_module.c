@@ -14,6 +14,7 @@
 
 #include "ngx_http_resend_verify_module.h"
 #include "ngx_http_resend_verify_input.h"
+#include "ngx_http_resend_verify_body.h"
 #include "ngx_http_resend_verify_email.h"
 #include "ngx_http_resend_verify_sign.h"
 #include "ngx_http_resend_verify_limit.h"
@@ -53,6 +54,10 @@ static ngx_uint_t ngx_http_resend_verify_wants_redirect(
 static void ngx_http_resend_verify_mask(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx, rv_input_t *in);
 static void *ngx_http_resend_verify_palloc(void *pool, size_t size);
+static void ngx_http_resend_verify_set_outcome(
+    ngx_http_resend_verify_ctx_t *ctx,
+    ngx_http_resend_verify_outcome_e outcome);
+static void *ngx_http_resend_verify_create_main_conf(ngx_conf_t *cf);
 static ngx_int_t ngx_http_resend_verify_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_resend_verify_init(ngx_conf_t *cf);
@@ -167,6 +172,13 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
       offsetof(ngx_http_resend_verify_loc_conf_t, detail),
       NULL },
 
+    { ngx_string("resend_verify_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_resend_verify_status,
+      0,
+      0,
+      NULL },
+
     { ngx_string("resend_verify_allow_origin"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_resend_verify_allow_origin,
@@ -203,7 +215,7 @@ static ngx_http_module_t  ngx_http_resend_verify_module_ctx = {
     ngx_http_resend_verify_add_variables,  /* preconfiguration */
     ngx_http_resend_verify_init,           /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_resend_verify_create_main_conf, /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -253,9 +265,10 @@ static ngx_str_t  ngx_http_resend_verify_default_client_ip =
 static ngx_int_t
 ngx_http_resend_verify_handler(ngx_http_request_t *r)
 {
-    u_char                             *p, *last;
     ngx_int_t                           rc;
     ngx_str_t                           type;
+    rv_pool_t                           pool;
+    rv_input_t                          in;
     ngx_http_resend_verify_ctx_t       *ctx;
     ngx_http_resend_verify_loc_conf_t  *rvcf;
 
@@ -306,27 +319,25 @@ ngx_http_resend_verify_handler(ngx_http_request_t *r)
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_FORBIDDEN_ORIGIN);
     }
 
-    /* the media type, without parameters such as "charset" */
+    /*
+     * The media type is checked before the body is read: the parser, given
+     * no body, says whether it knows the type (and its charset).
+     */
+
+    pool.alloc = ngx_http_resend_verify_palloc;
+    pool.pool = r->pool;
+
+    ngx_memzero(&in, sizeof(rv_input_t));
 
     type.len = 0;
+    type.data = NULL;
 
     if (r->headers_in.content_type) {
-        p = r->headers_in.content_type->value.data;
-        last = p + r->headers_in.content_type->value.len;
-
-        type.data = p;
-
-        while (p < last && *p != ';' && *p != ' ' && *p != '\t') {
-            p++;
-        }
-
-        type.len = p - type.data;
+        type = r->headers_in.content_type->value;
     }
 
-    if (type.len != ngx_http_resend_verify_form_type.len
-        || ngx_strncasecmp(type.data, ngx_http_resend_verify_form_type.data,
-                           type.len)
-           != 0)
+    if (rv_parse_body(&in, type.data, type.len, NULL, 0, &pool)
+        == RV_ERR_MEDIA_TYPE)
     {
         rc = ngx_http_discard_request_body(r);
 
@@ -386,7 +397,7 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
     u_char                              ts[RV_TIMESTAMP_LEN];
     u_char                              nonce[RV_NONCE_LEN];
     ngx_int_t                           rc;
-    ngx_str_t                           body, val;
+    ngx_str_t                           body, val, type;
     rv_err_t                            err;
     rv_rpc_t                            rpc;
     rv_pool_t                           pool;
@@ -412,7 +423,14 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
     ngx_memzero(&in, sizeof(rv_input_t));
     in.max_emails = rvcf->max_emails;
 
-    err = rv_parse_urlencoded(&in, body.data, body.len, &pool);
+    type.len = 0;
+    type.data = NULL;
+
+    if (r->headers_in.content_type) {
+        type = r->headers_in.content_type->value;
+    }
+
+    err = rv_parse_body(&in, type.data, type.len, body.data, body.len, &pool);
 
     if (in.has_lang) {
         ctx->lang = in.lang;
@@ -441,7 +459,7 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
                           "resend_verify: cooldown for %V, retry in %T s",
                           &ctx->email, ctx->retry_after);
 
-            ngx_str_set(&ctx->outcome, "cooldown");
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_COOLDOWN);
 
         } else if (err == RV_ERR_BUDGET) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -449,7 +467,7 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
                           "refused, retry in %T s",
                           &ctx->email, ctx->retry_after);
 
-            ngx_str_set(&ctx->outcome, "budget");
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_BUDGET);
         }
 
         if (err != RV_OK) {
@@ -755,6 +773,7 @@ ngx_http_resend_verify_call(ngx_http_request_t *r,
     ngx_http_set_ctx(sr, ctx, ngx_http_resend_verify_module);
 
     r->write_event_handler = ngx_http_resend_verify_resume;
+    ctx->start = ngx_current_msec;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "resend_verify: subrequest \"%V\", %uz bytes",
@@ -780,6 +799,22 @@ ngx_http_resend_verify_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
     ctx->done = 1;
     ctx->rc = rc;
     ctx->status = r->headers_out.status;
+
+    ngx_http_resend_verify_count_latency(r, ngx_current_msec - ctx->start);
+
+    /*
+     * After the upstream's header, an error (a reset, a timeout, a body
+     * shorter than its Content-Length, a chunked body without its last
+     * chunk) does not reach here as an error: the upstream module flushes
+     * and finalizes with 0.  Only a reply that ended with its last buffer
+     * is whole.
+     */
+
+    if (rc == NGX_OK && !ctx->complete && !ctx->too_big) {
+        ctx->cut = 1;
+        rc = NGX_HTTP_BAD_GATEWAY;
+        ctx->rc = rc;
+    }
 
     if (ctx->too_big) {
         ctx->rc = NGX_HTTP_BAD_GATEWAY;
@@ -836,6 +871,7 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
     ngx_str_t                           json, host_id;
     rv_pool_t                           pool;
     rv_reply_t                          reply;
+    ngx_http_resend_verify_stats_t     *st;
     ngx_http_resend_verify_loc_conf_t  *rvcf;
 
     rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
@@ -844,9 +880,22 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resend_verify: the upstream call timed out");
 
-        ngx_str_set(&ctx->outcome, "timeout");
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_TIMEOUT);
+        ngx_http_resend_verify_count_upstream(r, NULL, NGX_HTTP_RV_UP_TIMEOUT);
 
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_TIMEOUT);
+    }
+
+    if (ctx->cut) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: the upstream reply was cut short "
+                      "(%uz bytes)", (size_t) ctx->captured);
+
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UPSTREAM_ERROR);
+        ngx_http_resend_verify_count_upstream(r, NULL,
+                                              NGX_HTTP_RV_UP_BAD_REPLY);
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
     }
 
     if (ctx->rc == NGX_ERROR || ctx->rc >= NGX_HTTP_SPECIAL_RESPONSE) {
@@ -854,7 +903,10 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
                       "resend_verify: the upstream call failed (%i)",
                       ctx->rc);
 
-        ngx_str_set(&ctx->outcome, "upstream_error");
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UPSTREAM_ERROR);
+        ngx_http_resend_verify_count_upstream(r, NULL, ctx->too_big
+                                              ? NGX_HTTP_RV_UP_TOO_BIG
+                                              : NGX_HTTP_RV_UP_UNREACHABLE);
 
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
     }
@@ -868,7 +920,9 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
                       "%uz bytes that are not the expected JSON",
                       ctx->status, ctx->body.len);
 
-        ngx_str_set(&ctx->outcome, "upstream_error");
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UPSTREAM_ERROR);
+        ngx_http_resend_verify_count_upstream(r, NULL,
+                                              NGX_HTTP_RV_UP_BAD_REPLY);
 
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
     }
@@ -880,15 +934,15 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
         && !rv_reply_is_error(&reply))
     {
         if (reply.nfailed == 0) {
-            ngx_str_set(&ctx->outcome, "sent");
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_SENT);
 
         } else if (reply.nsent == 0) {
-            ngx_str_set(&ctx->outcome, "failed");
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_FAILED);
             ngx_http_resend_verify_safe_str(r->pool, &ctx->upstream_code,
                                             &reply.failed[0].code, 64);
 
         } else {
-            ngx_str_set(&ctx->outcome, "partial");
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_PARTIAL);
             ngx_http_resend_verify_safe_str(r->pool, &ctx->upstream_code,
                                             &reply.failed[0].code, 64);
         }
@@ -900,6 +954,13 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
                       ctx->upstream_code.len ? ", " : "",
                       &ctx->upstream_code, &ctx->request_id);
 
+        st = ngx_http_resend_verify_stats(r);
+
+        if (st) {
+            (void) ngx_atomic_fetch_add(&st->sends_ok, reply.nsent);
+            (void) ngx_atomic_fetch_add(&st->sends_failed, reply.nfailed);
+        }
+
         if (rv_json_ok(&pool, &reply, rvcf->detail, ctx->lang,
                        (rv_str_t *) &json)
             != 0)
@@ -909,7 +970,10 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
                           "resend_verify: the upstream reply has invalid "
                           "strings, RequestId: %V", &ctx->request_id);
 
-            ngx_str_set(&ctx->outcome, "upstream_error");
+            ngx_http_resend_verify_set_outcome(ctx,
+                                               NGX_HTTP_RV_UPSTREAM_ERROR);
+            ngx_http_resend_verify_count_upstream(r, NULL,
+                                                  NGX_HTTP_RV_UP_BAD_REPLY);
 
             return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
         }
@@ -931,23 +995,26 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
                   ctx->status, &ctx->upstream_code, &ctx->request_id,
                   &host_id);
 
+    ngx_http_resend_verify_count_upstream(r, &ctx->upstream_code,
+                                          NGX_HTTP_RV_UP_OTHER);
+
     n = ctx->upstream_code.len;
 
     if (n >= 10 && ngx_strncmp(ctx->upstream_code.data, "Throttling", 10) == 0)
     {
         err = RV_ERR_THROTTLED;
-        ngx_str_set(&ctx->outcome, "throttled");
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_THROTTLED);
 
     } else if ((n == 18 && ngx_strncmp(ctx->upstream_code.data,
                                        "ServiceUnavailable", 18) == 0)
                || ctx->status == NGX_HTTP_SERVICE_UNAVAILABLE)
     {
         err = RV_ERR_UNAVAILABLE;
-        ngx_str_set(&ctx->outcome, "unavailable");
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UNAVAILABLE);
 
     } else {
         err = RV_ERR_UPSTREAM;
-        ngx_str_set(&ctx->outcome, "upstream_error");
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UPSTREAM_ERROR);
     }
 
     return ngx_http_resend_verify_error(r, ctx, err);
@@ -972,12 +1039,12 @@ ngx_http_resend_verify_error(ngx_http_request_t *r,
     ctx->error.data = (u_char *) rv_err_code(err);
     ctx->error.len = ngx_strlen(ctx->error.data);
 
-    if (ctx->outcome.len == 0) {
+    if (ctx->outcome_id == NGX_HTTP_RV_NONE) {
         if (rv_err_status(err) < 500) {
-            ngx_str_set(&ctx->outcome, "rejected");
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_REJECTED);
 
         } else {
-            ngx_str_set(&ctx->outcome, "error");
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_ERROR);
         }
     }
 
@@ -1018,7 +1085,15 @@ ngx_http_resend_verify_send(ngx_http_request_t *r,
     ngx_chain_t                         out;
     const char                         *result;
     ngx_table_elt_t                    *h;
+    ngx_http_resend_verify_stats_t     *st;
     ngx_http_resend_verify_loc_conf_t  *rvcf;
+
+    st = ngx_http_resend_verify_stats(r);
+
+    if (st) {
+        (void) ngx_atomic_fetch_add(&st->requests[ctx->outcome_id], 1);
+        (void) ngx_atomic_fetch_add(&st->errors[err], 1);
+    }
 
     r->headers_out.status = rv_err_status(err);
     r->headers_out.content_type = ngx_http_resend_verify_json_type;
@@ -1505,6 +1580,12 @@ ngx_http_resend_verify_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
+    for (cl = in; cl; cl = cl->next) {
+        if (cl->buf->last_buf || cl->buf->last_in_chain) {
+            ctx->complete = 1;
+        }
+    }
+
     if (!ctx->too_big) {
         clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
@@ -1555,10 +1636,32 @@ ngx_http_resend_verify_init(ngx_conf_t *cf)
 }
 
 
+static void
+ngx_http_resend_verify_set_outcome(ngx_http_resend_verify_ctx_t *ctx,
+    ngx_http_resend_verify_outcome_e outcome)
+{
+    ctx->outcome_id = outcome;
+    ctx->outcome = *ngx_http_resend_verify_outcome_name(outcome);
+}
+
+
 static void *
 ngx_http_resend_verify_palloc(void *pool, size_t size)
 {
     return ngx_palloc(pool, size);
+}
+
+
+static void *
+ngx_http_resend_verify_create_main_conf(ngx_conf_t *cf)
+{
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     rvmcf->stats = NULL;
+     */
+
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_resend_verify_main_conf_t));
 }
 
 
@@ -1713,6 +1816,10 @@ ngx_http_resend_verify(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     rvcf->uri = value[1];
+
+    if (ngx_http_resend_verify_stats_zone(cf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_resend_verify_handler;

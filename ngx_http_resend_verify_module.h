@@ -15,6 +15,7 @@
 #include "ngx_http_resend_verify_core.h"
 #include "ngx_http_resend_verify_reply.h"
 #include "ngx_http_resend_verify_creds.h"
+#include "ngx_http_resend_verify_stats.h"
 
 
 #define NGX_HTTP_RESEND_VERIFY_RETRY_AFTER  60
@@ -44,12 +45,16 @@ typedef struct {
     off_t                       captured;
     unsigned                    done:1;
     unsigned                    too_big:1;
+    unsigned                    complete:1;     /* the reply's last buffer */
+    unsigned                    cut:1;          /* ended before that */
     unsigned                    redirect:1;     /* a form without JS */
 
     ngx_str_t                   cors_origin;    /* allowed, echoed */
 
     ngx_int_t                   rc;
     ngx_uint_t                  status;
+    ngx_msec_t                  start;          /* of the upstream call */
+    ngx_http_resend_verify_outcome_e  outcome_id;
     ngx_str_t                   body;
 
     rv_lang_t                   lang;
