@@ -50,12 +50,12 @@ $(NGINX_OBJS)/Makefile: config | $(NGINX_SRC)/src/core/nginx.c
 	    --prefix=$(NGINX_PREFIX) --builddir=$(NGINX_OBJS) \
 	    --with-debug --with-http_ssl_module --with-threads \
 	    --with-cc-opt="$(NGX_CC_OPT)" \
-	    --add-module=$(TOP) > $(BUILD)/nginx-configure.log 2>&1 \
-	    || { tail -n 30 $(BUILD)/nginx-configure.log; exit 1; }
+	    --add-module=$(TOP) > $(NGINX_OBJS).configure.log 2>&1 \
+	    || { tail -n 30 $(NGINX_OBJS).configure.log; exit 1; }
 
 $(NGINX): $(NGINX_OBJS)/Makefile $(MODULE_FILES)
-	cd $(NGINX_SRC) && $(MAKE) -s -f $(NGINX_OBJS)/Makefile -j2 > $(BUILD)/nginx-make.log 2>&1 \
-	    || { grep -E "error|warning" $(BUILD)/nginx-make.log; exit 1; }
+	cd $(NGINX_SRC) && $(MAKE) -s -f $(NGINX_OBJS)/Makefile -j2 > $(NGINX_OBJS).make.log 2>&1 \
+	    || { grep -E "error|warning" $(NGINX_OBJS).make.log; exit 1; }
 	cd $(NGINX_SRC) && $(MAKE) -s -f $(NGINX_OBJS)/Makefile install > /dev/null
 	@touch $@
 

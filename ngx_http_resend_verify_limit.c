@@ -12,12 +12,13 @@
  * entries are evicted even if they are still cooling down.
  *
  * Clocks: the cooldown is measured with ngx_current_msec, nginx's
- * monotonic clock in milliseconds, which every worker of the host reads
- * the same way and which wall-clock jumps do not move.  The budget counts
- * sends in fixed windows of wall-clock time, ngx_time(), aligned to
- * multiples of the period since the epoch: with budget=1000/1h a window
- * starts at every full hour UTC, and a burst across a boundary may send
- * up to twice the budget within one period.
+ * monotonic clock in milliseconds (CLOCK_MONOTONIC where the system has
+ * it), which every worker of the host reads the same way and which
+ * wall-clock jumps do not move.  The budget counts sends in fixed windows
+ * of wall-clock time, ngx_time(), aligned to multiples of the period
+ * since the epoch: with budget=1000/1h a window starts at every full hour
+ * UTC, and a burst across a boundary may send up to twice the budget
+ * within one period.
  */
 
 
@@ -44,7 +45,7 @@
 typedef struct {
     ngx_rbtree_node_t            node;      /* key: the digest's first bytes */
     ngx_queue_t                  queue;
-    ngx_msec_t                   last;      /* ngx_current_msec, reserved */
+    ngx_msec_t                   last;      /* when reserved, in ms */
     u_char                       md[NGX_HTTP_RV_LIMIT_MD_LEN];
 } ngx_http_resend_verify_limit_node_t;
 

@@ -449,32 +449,6 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
 
     ngx_http_resend_verify_mask(r, ctx, &in);
 
-    if (rvcf->limit) {
-        err = ngx_http_resend_verify_limit_acquire(r, rvcf->limit, in.emails,
-                                                   in.nemails,
-                                                   &ctx->retry_after);
-
-        if (err == RV_ERR_COOLDOWN) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "resend_verify: cooldown for %V, retry in %T s",
-                          &ctx->email, ctx->retry_after);
-
-            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_COOLDOWN);
-
-        } else if (err == RV_ERR_BUDGET) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "resend_verify: send budget exhausted, %V "
-                          "refused, retry in %T s",
-                          &ctx->email, ctx->retry_after);
-
-            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_BUDGET);
-        }
-
-        if (err != RV_OK) {
-            return ngx_http_resend_verify_error(r, ctx, err);
-        }
-    }
-
     ngx_memzero(&rpc, sizeof(rv_rpc_t));
 
     if (rv_input_join(&in, &pool, &rpc.email) != RV_OK) {
@@ -529,6 +503,38 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
                       "resend_verify: signing failed");
 
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    /*
+     * The cooldown and the budget are taken last, when nothing but the
+     * call itself can fail: a request refused for any other reason does
+     * not hold its addresses back.
+     */
+
+    if (rvcf->limit) {
+        err = ngx_http_resend_verify_limit_acquire(r, rvcf->limit, in.emails,
+                                                   in.nemails,
+                                                   &ctx->retry_after);
+
+        if (err == RV_ERR_COOLDOWN) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "resend_verify: cooldown for %V, retry in %T s",
+                          &ctx->email, ctx->retry_after);
+
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_COOLDOWN);
+
+        } else if (err == RV_ERR_BUDGET) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "resend_verify: send budget exhausted, %V "
+                          "refused, retry in %T s",
+                          &ctx->email, ctx->retry_after);
+
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_BUDGET);
+        }
+
+        if (err != RV_OK) {
+            return ngx_http_resend_verify_error(r, ctx, err);
+        }
     }
 
     body.len = sig.body.len;

@@ -634,6 +634,28 @@ duplicate parameter "cooldown=30s" in "resend_verify_limit_zone" directive
 
 
 
+=== TEST 31: a request that fails before the call does not hold its address back
+--- http_config
+    resend_verify_limit_zone zone=rv:1m cooldown=60s;
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $http_x_key_id;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+        resend_verify_limit zone=rv;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request eval
+["POST /resend\nEmail=alice%40example.com", "POST /resend\nEmail=alice%40example.com"]
+--- more_headers eval
+["Content-Type: application/x-www-form-urlencoded",
+ "Content-Type: application/x-www-form-urlencoded\nX-Key-Id: $ENV{TEST_NGINX_KEY_ID}"]
+--- error_code eval
+[500, 200]
+--- upstream_requests: 1
+
+
+
 === TEST 28: the zone directive is http-only
 --- config
     resend_verify_limit_zone zone=rv:1m cooldown=60s;
