@@ -272,7 +272,9 @@ sub run_cmd () {
 
 sub cleanup_all () {
     return unless $$ == $MainPid;
+    my $was_running = $Nginx{pid};
     stop_nginx_quietly(2, 'TERM');
+    sanitizer_fail_if_reported('nginx left running at exit') if $was_running;
     stop_double();
 }
 
@@ -468,6 +470,61 @@ sub stop_nginx_quietly () {
     return terminate($pid, $sig || 'QUIT', defined $grace ? $grace : 5);
 }
 
+# Memory checkers (make test-asan, make test-valgrind).  With
+# TEST_NGINX_CHECK_SANITIZER=1, or with nginx under valgrind, each block has
+# one more check that fails if the nginx it ran (or nginx -t) left an
+# ASan/UBSan/LSan report or a valgrind error in logs/nginx.stderr,
+# nginx-t.stderr, error.log or valgrind.*.log (valgrind --log-file).  The
+# valgrind logs are consumed (a copy of one with errors goes to failed/).
+# stop_nginx() checks the same and adds a failing test only on a report.
+sub sanitizer_check_on () {
+    return 1 if $ENV{TEST_NGINX_CHECK_SANITIZER};
+    return (grep { m{(?:^|/)valgrind$} } prefix_cmd()) ? 1 : 0;
+}
+
+my $SanitizerRe = qr{
+      ERROR:\ (?:AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)
+    | ^[^\n]*:\d+:\d+:\ runtime\ error:
+    | ^==\d+==\ (?:ERROR\ SUMMARY:\ [1-9] | Invalid\ (?:read|write|free)
+        | Conditional\ jump | Use\ of\ uninitialised | Syscall\ param
+        | Mismatched\ free | Source\ and\ destination\ overlap
+        | Jump\ to\ the\ invalid | Argument\ '\w+'\ of\ function
+        | [\d,]+\ \(?[\d,]+\ direct.*?\ blocks\ are\ definitely\ lost
+        | [\d,]+\ bytes\ in\ [\d,]+\ blocks\ are\ definitely\ lost
+        | Process\ terminating)
+}xm;
+
+sub sanitizer_reports () {
+    my ($tag) = @_;
+    my $root = servroot();
+    (my $n = defined $tag ? $tag : 'nginx') =~ s/[^\w.-]+/_/g;
+    my $found = '';
+    for my $f ((map { "$root/logs/$_" } qw(nginx.stderr nginx-t.stderr
+                                           error.log)),
+               sort glob("$root/logs/valgrind.*.log")) {
+        my $text = slurp($f);
+        my $vg = $f =~ m{/(valgrind\.[^/]+)$} ? $1 : undef;
+        if ($text =~ $SanitizerRe) {
+            my $at = rindex($text, "\n", $-[0]) + 1;
+            $found .= "--- $f:\n" . shorten(substr($text, $at), 12000) . "\n";
+            File::Copy::copy($f, "$root/failed/$n.$vg") if $vg;
+        }
+        unlink $f if $vg;
+    }
+    return $found;
+}
+
+sub sanitizer_fail_if_reported () {
+    my ($where) = @_;
+    return 1 unless sanitizer_check_on();
+    my $r = sanitizer_reports($where);
+    return 1 unless length $r;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    Test::More::ok(0, "$where: no sanitizer or valgrind report");
+    Test::More::diag($r);
+    return 0;
+}
+
 # Public helpers -------------------------------------------------------------
 
 # start_nginx($config_text, %opts): $config_text is server{}-level config like
@@ -485,7 +542,11 @@ sub start_nginx () {
     return launch_nginx();
 }
 
-sub stop_nginx () { return stop_nginx_quietly(5) }
+sub stop_nginx () {
+    my $st = stop_nginx_quietly(5);
+    sanitizer_fail_if_reported('stop_nginx()');
+    return $st;
+}
 
 sub default_host () {
     my ($headers) = @_;
@@ -902,7 +963,7 @@ sub parse_header_lines () {
 }
 
 sub make_request () {
-    my ($b, $text, $is_eval, $conn, $where) = @_;
+    my ($b, $text, $is_eval, $conn, $where, $i) = @_;
     die "RVTest: empty request in $where\n" unless defined $text && length $text;
     $text =~ s/\n\z// unless $is_eval;
     my ($first, $body) = split /\n/, $text, 2;
@@ -911,7 +972,9 @@ sub make_request () {
         or die "RVTest: bad request line '$first' in $where"
             . " (want 'METHOD URI [HTTP/1.x]')\n";
     my ($method, $uri, $proto) = ($1, $2, $3 || 'HTTP/1.1');
-    my ($hdrs, $suppress) = parse_header_lines(sec($b, 'more_headers'),
+    # an eval'd array gives each request its own headers
+    my ($hdrs, $suppress) = parse_header_lines(
+        defined $i ? req_sec($b, 'more_headers', $i) : sec($b, 'more_headers'),
         "more_headers of $where");
     my %have = map { (lc $_->[0] => 1) } @$hdrs;
     my $raw = "$method $uri $proto\r\n";
@@ -969,10 +1032,11 @@ sub block_exchanges () {
         my $is_eval = sec_is_eval($b, 'request');
         my @list = ref $r eq 'ARRAY' ? @$r : ($r);
         return map {
-            my $q = make_request($b, $_, $is_eval, 'close', "request of '$name'");
+            my $q = make_request($b, $list[$_], $is_eval, 'close',
+                                 "request of '$name'", $_);
             { raw => $q->{raw}, methods => [$q->{method}],
               labels => [$q->{label}] }
-        } @list;
+        } 0 .. $#list;
     }
     return ();
 }
@@ -1005,6 +1069,7 @@ sub block_checks () {
         push @c, { kind => 'must_die' };
         $add_lines->('error_log', 'error_log');
         $add_lines->('no_error_log', 'no_error_log');
+        push @c, { kind => 'sanitizer' } if sanitizer_check_on();
         return @c;
     }
     push @c, { kind => 'config_ok' } if sec_exists($b, 'config_ok');
@@ -1047,6 +1112,7 @@ sub block_checks () {
             push @c, { kind => 'custom_check', arg => $code };
         }
     }
+    push @c, { kind => 'sanitizer' } if sanitizer_check_on();
     return @c;
 }
 
@@ -1278,6 +1344,13 @@ sub run_check () {
             or Test::More::diag("nginx -t unexpectedly succeeded:\n$ctx->{t_out}");
         return $ok;
     }
+    if ($k eq 'sanitizer') {
+        my $r = $ctx->{sanitizer};
+        $r = '' unless defined $r;
+        Test::More::ok(!length $r, "$name - no sanitizer or valgrind report")
+            or Test::More::diag("$name: memory checker report(s):\n$r");
+        return !length $r;
+    }
     if ($k eq 'config_ok') {
         my $ok = $ctx->{t_code} == 0;
         Test::More::ok($ok, "$name - nginx -t ok")
@@ -1443,6 +1516,10 @@ sub run_one_block () {
     my $ok = eval { do_block($b, $ctx); 1 };
     my $fatal = $ok ? undef : ($@ || 'unknown error');
     stop_nginx_quietly(5);
+    $ctx->{sanitizer} = sanitizer_reports($b->name . $tag)
+        if sanitizer_check_on();
+    Test::More::diag("$name: memory checker report(s):\n$ctx->{sanitizer}")
+        if defined $fatal && $ctx->{sanitizer};
     if (prefix_cmd()) {
         # e.g. valgrind reports: shown, not counted as tests
         my $se = slurp(servroot() . '/logs/nginx.stderr');
