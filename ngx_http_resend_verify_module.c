@@ -806,7 +806,8 @@ ngx_http_resend_verify_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
     ctx->rc = rc;
     ctx->status = r->headers_out.status;
 
-    ngx_http_resend_verify_count_latency(r, ngx_current_msec - ctx->start);
+    ctx->elapsed = ngx_current_msec - ctx->start;
+    ngx_http_resend_verify_count_latency(r, ctx->elapsed);
 
     /*
      * After the upstream's header, an error (a reset, a timeout, a body

@@ -54,6 +54,7 @@ typedef struct {
     ngx_int_t                   rc;
     ngx_uint_t                  status;
     ngx_msec_t                  start;          /* of the upstream call */
+    ngx_msec_t                  elapsed;
     ngx_http_resend_verify_outcome_e  outcome_id;
     ngx_str_t                   body;
 

@@ -16,6 +16,8 @@
 
 static ngx_int_t ngx_http_resend_verify_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_resend_verify_upstream_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 
 
 static ngx_http_variable_t  ngx_http_resend_verify_vars[] = {
@@ -43,6 +45,14 @@ static ngx_http_variable_t  ngx_http_resend_verify_vars[] = {
     { ngx_string("resend_verify_upstream_code"), NULL,
       ngx_http_resend_verify_variable,
       offsetof(ngx_http_resend_verify_ctx_t, upstream_code),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("resend_verify_upstream_status"), NULL,
+      ngx_http_resend_verify_upstream_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("resend_verify_upstream_time"), NULL,
+      ngx_http_resend_verify_upstream_variable, 1,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -91,6 +101,49 @@ ngx_http_resend_verify_variable(ngx_http_request_t *r,
 
     v->len = s->len;
     v->data = s->data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* the status the upstream answered, and the call's time in seconds */
+
+static ngx_int_t
+ngx_http_resend_verify_upstream_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                        *p;
+    ngx_http_resend_verify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_resend_verify_module);
+
+    if (ctx == NULL || !ctx->done) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN + 4);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (data == 0) {
+        if (ctx->status == 0) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        v->len = ngx_sprintf(p, "%ui", ctx->status) - p;
+
+    } else {
+        v->len = ngx_sprintf(p, "%T.%03M", (time_t) ctx->elapsed / 1000,
+                             ctx->elapsed % 1000) - p;
+    }
+
+    v->data = p;
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;

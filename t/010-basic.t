@@ -722,7 +722,7 @@ resend_verify: the upstream answered 200 with 37 bytes that are not the expected
 
 === TEST 32: log variables
 --- http_config
-    log_format rv '$resend_verify_outcome|$resend_verify_email|$resend_verify_request_id|$resend_verify_error|$resend_verify_upstream_code';
+    log_format rv '$resend_verify_outcome|$resend_verify_email|$resend_verify_request_id|$resend_verify_error|$resend_verify_upstream_code|$resend_verify_upstream_status|$resend_verify_upstream_time';
 --- config
     access_log logs/rv.log rv;
     location = /resend {
@@ -741,7 +741,7 @@ Content-Type: application/x-www-form-urlencoded
 --- custom_check eval
 sub {
     my $log = do { local (@ARGV, $/) = (RVTest::servroot() . "/logs/rv.log"); <> };
-    return $log =~ m{^failed\|q\*\*\*\@example\.com\|[0-9A-F-]{36}\|-\|SendTokenQuotaExceeded$}m
+    return $log =~ m{^failed\|q\*\*\*\@example\.com\|[0-9A-F-]{36}\|-\|SendTokenQuotaExceeded\|200\|\d+\.\d{3}$}m
         || (print("# rv.log: $log\n"), 0);
 }
 
