@@ -71,6 +71,9 @@ static char *ngx_http_resend_verify_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_resend_verify_allow_origin(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_resend_verify_secret_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static void ngx_http_resend_verify_wipe(void *data);
 static char *ngx_http_resend_verify_redirect(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_resend_verify_max_emails(ngx_conf_t *cf,
@@ -111,7 +114,7 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
 
     { ngx_string("resend_verify_access_key_secret"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_resend_verify_secret_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, access_key_secret),
       NULL },
@@ -2007,4 +2010,52 @@ ngx_http_resend_verify_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
     rvcf->redirect_failed = value[cf->args->nelts - 1];
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * An inline secret: a complex value, as for any directive, and wiped when
+ * the configuration that holds it goes (a reload, the exit).
+ */
+
+static char *
+ngx_http_resend_verify_secret_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    char                       *rv;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_complex_value_t  **cv;
+
+    rv = ngx_http_set_complex_value_slot(cf, cmd, conf);
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    cv = (ngx_http_complex_value_t **) (p + cmd->offset);
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* without variables, the value is the directive's argument itself */
+
+    cln->handler = ngx_http_resend_verify_wipe;
+    cln->data = &(*cv)->value;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_resend_verify_wipe(void *data)
+{
+    ngx_str_t  *s = data;
+
+    if (s->data && s->len) {
+        ngx_explicit_memzero(s->data, s->len);
+    }
 }
