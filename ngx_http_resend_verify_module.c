@@ -58,6 +58,8 @@ static void ngx_http_resend_verify_set_outcome(
     ngx_http_resend_verify_ctx_t *ctx,
     ngx_http_resend_verify_outcome_e outcome);
 static void *ngx_http_resend_verify_create_main_conf(ngx_conf_t *cf);
+static ngx_int_t ngx_http_resend_verify_header_filter(ngx_http_request_t *r);
+static void ngx_http_resend_verify_upstream_read(ngx_event_t *ev);
 static ngx_int_t ngx_http_resend_verify_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_resend_verify_init(ngx_conf_t *cf);
@@ -245,7 +247,8 @@ ngx_module_t  ngx_http_resend_verify_module = {
 };
 
 
-static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
 static ngx_str_t  ngx_http_resend_verify_versions[] = {
@@ -822,7 +825,7 @@ ngx_http_resend_verify_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
 
     if (rc == NGX_OK && !ctx->complete && !ctx->too_big) {
         ctx->cut = 1;
-        rc = NGX_HTTP_BAD_GATEWAY;
+        rc = ctx->timed_out ? NGX_HTTP_GATEWAY_TIME_OUT : NGX_HTTP_BAD_GATEWAY;
         ctx->rc = rc;
     }
 
@@ -896,6 +899,17 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_TIMEOUT);
     }
 
+    if (ctx->cut && ctx->timed_out) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: the upstream call timed out after "
+                      "%uz bytes of the reply", (size_t) ctx->captured);
+
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_TIMEOUT);
+        ngx_http_resend_verify_count_upstream(r, NULL, NGX_HTTP_RV_UP_TIMEOUT);
+
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_TIMEOUT);
+    }
+
     if (ctx->cut) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resend_verify: the upstream reply was cut short "
@@ -924,15 +938,31 @@ ngx_http_resend_verify_upstream_reply(ngx_http_request_t *r,
     pool.alloc = ngx_http_resend_verify_palloc;
     pool.pool = r->pool;
 
-    if (rv_reply_parse(ctx->body.data, ctx->body.len, &pool, &reply) != 0) {
+    if (ctx->encoded
+        || rv_reply_parse(ctx->body.data, ctx->body.len, &pool, &reply) != 0)
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resend_verify: the upstream answered %ui with "
-                      "%uz bytes that are not the expected JSON",
-                      ctx->status, ctx->body.len);
+                      "%uz bytes that are not the expected JSON%s",
+                      ctx->status, ctx->body.len,
+                      ctx->encoded ? " (a Content-Encoding)" : "");
 
-        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UPSTREAM_ERROR);
         ngx_http_resend_verify_count_upstream(r, NULL,
                                               NGX_HTTP_RV_UP_BAD_REPLY);
+
+        /* a proxy's own page for throttling or maintenance says enough */
+
+        if (ctx->status == NGX_HTTP_TOO_MANY_REQUESTS) {
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_THROTTLED);
+            return ngx_http_resend_verify_error(r, ctx, RV_ERR_THROTTLED);
+        }
+
+        if (ctx->status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+            ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UNAVAILABLE);
+            return ngx_http_resend_verify_error(r, ctx, RV_ERR_UNAVAILABLE);
+        }
+
+        ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UPSTREAM_ERROR);
 
         return ngx_http_resend_verify_error(r, ctx, RV_ERR_UPSTREAM);
     }
@@ -1565,6 +1595,73 @@ ngx_http_resend_verify_safe_str(ngx_pool_t *pool, ngx_str_t *dst,
 
 
 /*
+ * Once the upstream's header is in, nginx's upstream module finalizes a
+ * read timeout like any other trouble: it flushes and ends with 0.  To
+ * tell the browser 504 rather than 502, the module watches the upstream
+ * connection's read events for the rest of this call.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_header_filter(ngx_http_request_t *r)
+{
+    ngx_connection_t              *c;
+    ngx_http_resend_verify_ctx_t  *ctx;
+
+    if (r == r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_resend_verify_module);
+
+    if (ctx == NULL || ctx->sr != r) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_encoding
+        && !(r->headers_out.content_encoding->value.len == 8
+             && ngx_strncasecmp(r->headers_out.content_encoding->value.data,
+                                (u_char *) "identity", 8) == 0))
+    {
+        /* the module never asks for an encoding: it cannot read one */
+        ctx->encoded = 1;
+    }
+
+    if (r->upstream && r->upstream->peer.connection
+        && ctx->upstream_read == NULL)
+    {
+        c = r->upstream->peer.connection;
+
+        ctx->upstream_read = c->read->handler;
+        c->read->handler = ngx_http_resend_verify_upstream_read;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static void
+ngx_http_resend_verify_upstream_read(ngx_event_t *ev)
+{
+    ngx_connection_t              *c;
+    ngx_http_request_t            *r;
+    ngx_http_resend_verify_ctx_t  *ctx;
+
+    /* while this handler is set, the connection is our subrequest's */
+
+    c = ev->data;
+    r = c->data;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_resend_verify_module);
+
+    if (ev->timedout) {
+        ctx->timed_out = 1;
+    }
+
+    ctx->upstream_read(ev);
+}
+
+
+/*
  * The in-memory capture of nginx fails with NGX_ERROR when a reply is
  * larger than subrequest_output_buffer_size, and an output error marks
  * the browser's connection as broken: the browser would get no answer.
@@ -1639,6 +1736,9 @@ ngx_http_resend_verify_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 static ngx_int_t
 ngx_http_resend_verify_init(ngx_conf_t *cf)
 {
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_resend_verify_header_filter;
+
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_resend_verify_body_filter;
 

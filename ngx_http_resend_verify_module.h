@@ -47,6 +47,10 @@ typedef struct {
     unsigned                    too_big:1;
     unsigned                    complete:1;     /* the reply's last buffer */
     unsigned                    cut:1;          /* ended before that */
+    unsigned                    timed_out:1;    /* after the header */
+    unsigned                    encoded:1;      /* a Content-Encoding */
+
+    ngx_event_handler_pt        upstream_read;  /* the upstream's handler */
     unsigned                    redirect:1;     /* a form without JS */
 
     ngx_str_t                   cors_origin;    /* allowed, echoed */
