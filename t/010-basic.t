@@ -775,3 +775,40 @@ sub {
 }
 --- error_log
 resend_verify: failed for q***@example.com
+
+
+
+=== TEST 34: detail off: success and every per-address failure look the same
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request eval
+["POST /resend\nEmail=exists%40example.com",
+ "POST /resend\nEmail=quota%40example.com",
+ "POST /resend\nEmail=nobody%40example.com"]
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- error_code eval
+[200, 200, 200]
+--- custom_check eval
+sub {
+    my ($last, $records, $log, $all) = @_;
+    my @bodies = map { (my $b = $_->{body}) =~ s/"requestId":"[0-9A-F-]{36}"/"requestId":"-"/; $b } @$all;
+    my @heads;
+    for my $r (@$all) {
+        my $h = $r->{headers};
+        push @heads, join ',', map { "$_=$h->{$_}" } sort grep { $_ ne 'date' } keys %$h;
+    }
+    my $same = @bodies == 3 && $bodies[0] eq $bodies[1] && $bodies[1] eq $bodies[2]
+               && $heads[0] eq $heads[1] && $heads[1] eq $heads[2];
+    print "# bodies: @bodies\n" unless $same;
+    return $same;
+}
+--- upstream_requests: 3
+--- error_log
+resend_verify: sent for e***@example.com
+resend_verify: failed for q***@example.com, 0 sent, 1 failed, SendTokenQuotaExceeded
