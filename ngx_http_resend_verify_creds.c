@@ -253,6 +253,8 @@ ngx_http_resend_verify_creds_load(ngx_http_resend_verify_creds_t *creds,
     creds->id = id;
     creds->secret = secret;
     creds->token = token;
+
+    rv_hmac_key_init(&creds->key, secret.data, secret.len);
     creds->uniq = ngx_file_uniq(&fi);
     creds->mtime = ngx_file_mtime(&fi);
     creds->fsize = ngx_file_size(&fi);
@@ -399,4 +401,6 @@ ngx_http_resend_verify_creds_cleanup(void *data)
         ngx_free(creds->data);
         creds->data = NULL;
     }
+
+    rv_hmac_key_wipe(&creds->key);
 }

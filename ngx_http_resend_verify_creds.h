@@ -12,6 +12,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_resend_verify_sign.h"
+
 
 /*
  * Credentials read from a file, and read again when the file changes:
@@ -26,6 +28,7 @@ typedef struct {
     ngx_str_t           id;
     ngx_str_t           secret;
     ngx_str_t           token;
+    rv_hmac_key_t       key;        /* made from the secret */
 
     time_t              checked;
     time_t              mtime;

@@ -76,6 +76,8 @@ static char *ngx_http_resend_verify_allow_origin(ngx_conf_t *cf,
 static char *ngx_http_resend_verify_secret_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static void ngx_http_resend_verify_wipe(void *data);
+static void ngx_http_resend_verify_wipe_key(void *data);
+static ngx_int_t ngx_http_resend_verify_init_process(ngx_cycle_t *cycle);
 static char *ngx_http_resend_verify_redirect(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_resend_verify_max_emails(ngx_conf_t *cf,
@@ -238,7 +240,7 @@ ngx_module_t  ngx_http_resend_verify_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_resend_verify_init_process,   /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -602,6 +604,7 @@ ngx_http_resend_verify_credentials(ngx_http_request_t *r,
     rpc->access_key_id.data = id.data;
     rpc->access_key_secret.len = secret.len;
     rpc->access_key_secret.data = secret.data;
+    rpc->key = creds ? &creds->key : rvcf->hmac;
     rpc->security_token.len = token.len;
     rpc->security_token.data = token.data;
 
@@ -1815,7 +1818,8 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_resend_verify_loc_conf_t  *prev = parent;
     ngx_http_resend_verify_loc_conf_t  *conf = child;
 
-    ngx_http_compile_complex_value_t  ccv;
+    ngx_pool_cleanup_t                *cln;
+    ngx_http_compile_complex_value_t   ccv;
 
     /* the nearest level that names credentials, a file or inline, wins */
 
@@ -1880,6 +1884,28 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
                            "\"resend_verify_access_key_id\" and "
                            "\"resend_verify_access_key_secret\"");
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->creds == NULL && conf->access_key_secret->lengths == NULL
+        && conf->access_key_secret->value.len)
+    {
+        /* a constant secret: the HMAC key is made once */
+
+        conf->hmac = ngx_palloc(cf->pool, sizeof(rv_hmac_key_t));
+        if (conf->hmac == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        rv_hmac_key_init(conf->hmac, conf->access_key_secret->value.data,
+                         conf->access_key_secret->value.len);
+
+        cln->handler = ngx_http_resend_verify_wipe_key;
+        cln->data = conf->hmac;
     }
 
     if (conf->client_ip == NULL) {
@@ -2158,4 +2184,21 @@ ngx_http_resend_verify_wipe(void *data)
     if (s->data && s->len) {
         ngx_explicit_memzero(s->data, s->len);
     }
+}
+
+
+static void
+ngx_http_resend_verify_wipe_key(void *data)
+{
+    rv_hmac_key_wipe(data);
+}
+
+
+static ngx_int_t
+ngx_http_resend_verify_init_process(ngx_cycle_t *cycle)
+{
+    /* random bytes the master may hold are not this worker's */
+    rv_nonce_reset();
+
+    return NGX_OK;
 }

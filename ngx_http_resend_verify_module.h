@@ -27,6 +27,7 @@ typedef struct {
     ngx_http_complex_value_t   *access_key_secret;
     ngx_http_complex_value_t   *security_token;
     ngx_http_resend_verify_creds_t *creds;      /* or NULL: inline */
+    rv_hmac_key_t              *hmac;           /* of a constant secret */
     ngx_http_complex_value_t   *client_ip;
     ngx_uint_t                  api_version;
     ngx_uint_t                  lang;

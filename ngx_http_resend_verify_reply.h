@@ -33,6 +33,9 @@ typedef struct {
     size_t          nsent;
     rv_result_t    *failed;
     size_t          nfailed;
+
+    unsigned        listed_sent:1;
+    unsigned        listed_failed:1;
 } rv_reply_t;
 
 

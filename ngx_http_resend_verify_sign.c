@@ -11,11 +11,15 @@
  */
 
 
+/* SHA-1 states are copied by value: the low-level API, on purpose */
+#define OPENSSL_SUPPRESS_DEPRECATED  1
+
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "ngx_http_resend_verify_sign.h"
 
@@ -134,9 +138,10 @@ int
 rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
     int want_string_to_sign)
 {
-    size_t          i, len, slen, klen;
+    size_t          i, len, slen;
+    rv_hmac_key_t   key;
     const rv_str_t *v;
-    unsigned char  *p, *q, *key, sig[RV_SIGNATURE_LEN];
+    unsigned char  *p, *q, sig[RV_SIGNATURE_LEN];
 
     static const unsigned char  sig_name[] = "&Signature=";
 
@@ -208,25 +213,17 @@ rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
 
     /* the HMAC key is the secret followed by "&" */
 
-    klen = rpc->access_key_secret.len + 1;
+    if (rpc->key) {
+        rv_hmac_sha1_base64(rpc->key, out->string_to_sign.data,
+                            out->string_to_sign.len, sig);
 
-    key = rv_alloc(pool, klen);
-    if (key == NULL) {
-        return -1;
+    } else {
+        rv_hmac_key_init(&key, rpc->access_key_secret.data,
+                         rpc->access_key_secret.len);
+        rv_hmac_sha1_base64(&key, out->string_to_sign.data,
+                            out->string_to_sign.len, sig);
+        rv_hmac_key_wipe(&key);
     }
-
-    memcpy(key, rpc->access_key_secret.data, rpc->access_key_secret.len);
-    key[klen - 1] = '&';
-
-    if (rv_hmac_sha1_base64(key, klen, out->string_to_sign.data,
-                            out->string_to_sign.len, sig)
-        != 0)
-    {
-        OPENSSL_cleanse(key, klen);
-        return -1;
-    }
-
-    OPENSSL_cleanse(key, klen);
 
     out->signature.data = rv_strdup(pool, sig, RV_SIGNATURE_LEN);
     if (out->signature.data == NULL) {
@@ -252,26 +249,73 @@ rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
 }
 
 
-int
-rv_hmac_sha1_base64(const unsigned char *key, size_t key_len,
-    const unsigned char *data, size_t len, unsigned char *out)
+void
+rv_hmac_key_init(rv_hmac_key_t *key, const unsigned char *secret, size_t len)
 {
-    unsigned int   md_len;
-    unsigned char  md[EVP_MAX_MD_SIZE], b64[RV_SIGNATURE_LEN + 1];
+    size_t         i;
+    unsigned char  k[SHA_CBLOCK], pad[SHA_CBLOCK];
 
-    if (HMAC(EVP_sha1(), key, (int) key_len, data, len, md, &md_len) == NULL
-        || md_len != 20)
-    {
-        return -1;
+    /* K' = the key ("secret&"), or its SHA-1 if longer than a block */
+
+    memset(k, 0, sizeof(k));
+
+    if (len + 1 > SHA_CBLOCK) {
+        SHA1_Init(&key->inner);
+        SHA1_Update(&key->inner, secret, len);
+        SHA1_Update(&key->inner, "&", 1);
+        SHA1_Final(k, &key->inner);
+
+    } else {
+        memcpy(k, secret, len);
+        k[len] = '&';
     }
 
-    if (EVP_EncodeBlock(b64, md, (int) md_len) != RV_SIGNATURE_LEN) {
-        return -1;
+    for (i = 0; i < SHA_CBLOCK; i++) {
+        pad[i] = k[i] ^ 0x36;
     }
+
+    SHA1_Init(&key->inner);
+    SHA1_Update(&key->inner, pad, SHA_CBLOCK);
+
+    for (i = 0; i < SHA_CBLOCK; i++) {
+        pad[i] = k[i] ^ 0x5c;
+    }
+
+    SHA1_Init(&key->outer);
+    SHA1_Update(&key->outer, pad, SHA_CBLOCK);
+
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(pad, sizeof(pad));
+}
+
+
+void
+rv_hmac_key_wipe(rv_hmac_key_t *key)
+{
+    OPENSSL_cleanse(key, sizeof(rv_hmac_key_t));
+}
+
+
+void
+rv_hmac_sha1_base64(const rv_hmac_key_t *key, const unsigned char *data,
+    size_t len, unsigned char *out)
+{
+    SHA_CTX        c;
+    unsigned char  md[SHA_DIGEST_LENGTH], b64[RV_SIGNATURE_LEN + 1];
+
+    c = key->inner;
+    SHA1_Update(&c, data, len);
+    SHA1_Final(md, &c);
+
+    c = key->outer;
+    SHA1_Update(&c, md, SHA_DIGEST_LENGTH);
+    SHA1_Final(md, &c);
+
+    OPENSSL_cleanse(&c, sizeof(SHA_CTX));
+
+    (void) EVP_EncodeBlock(b64, md, SHA_DIGEST_LENGTH);
 
     memcpy(out, b64, RV_SIGNATURE_LEN);
-
-    return 0;
 }
 
 
@@ -279,6 +323,16 @@ void
 rv_format_timestamp(time_t t, unsigned char *buf)
 {
     struct tm  tm;
+
+    static time_t         cached_t = -1;
+    static unsigned char  cached[RV_TIMESTAMP_LEN];
+
+    /* one gmtime_r() a second is enough */
+
+    if (t == cached_t) {
+        memcpy(buf, cached, RV_TIMESTAMP_LEN);
+        return;
+    }
 
     gmtime_r(&t, &tm);
 
@@ -304,25 +358,60 @@ rv_format_timestamp(time_t t, unsigned char *buf)
     buf[17] = '0' + tm.tm_sec / 10;
     buf[18] = '0' + tm.tm_sec % 10;
     buf[19] = 'Z';
+
+    memcpy(cached, buf, RV_TIMESTAMP_LEN);
+    cached_t = t;
 }
+
+
+/*
+ * Nonces are 128 random bits each, drawn from a buffer that RAND_bytes()
+ * fills 4 KiB at a time: one call for 256 nonces.  A process that forks
+ * must call rv_nonce_reset() in the child, or parent and child would
+ * share the bytes left in the buffer.
+ */
+
+#define RV_NONCE_POOL  4096
+
+static unsigned char  rv_nonce_pool[RV_NONCE_POOL];
+static size_t         rv_nonce_left;
 
 
 int
 rv_make_nonce(unsigned char *buf)
 {
-    int            i;
-    unsigned char  rnd[RV_NONCE_LEN / 2];
+    int             i;
+    unsigned char  *rnd;
 
     static const char  hex[] = "0123456789abcdef";
 
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        return -1;
+    if (rv_nonce_left < RV_NONCE_LEN / 2) {
+        if (RAND_bytes(rv_nonce_pool, RV_NONCE_POOL) != 1) {
+            return -1;
+        }
+
+        rv_nonce_left = RV_NONCE_POOL;
     }
+
+    rnd = rv_nonce_pool + RV_NONCE_POOL - rv_nonce_left;
 
     for (i = 0; i < RV_NONCE_LEN / 2; i++) {
         buf[2 * i] = hex[rnd[i] >> 4];
         buf[2 * i + 1] = hex[rnd[i] & 0xf];
     }
 
+    /* a nonce's bytes are used once */
+
+    OPENSSL_cleanse(rnd, RV_NONCE_LEN / 2);
+    rv_nonce_left -= RV_NONCE_LEN / 2;
+
     return 0;
+}
+
+
+void
+rv_nonce_reset(void)
+{
+    OPENSSL_cleanse(rv_nonce_pool, RV_NONCE_POOL);
+    rv_nonce_left = 0;
 }

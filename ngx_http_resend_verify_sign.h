@@ -8,12 +8,26 @@
 #define _NGX_HTTP_RESEND_VERIFY_SIGN_H_INCLUDED_
 
 
+#include <openssl/sha.h>
+
 #include "ngx_http_resend_verify_core.h"
 
 
 #define RV_TIMESTAMP_LEN     20     /* 2026-01-01T00:00:00Z */
 #define RV_NONCE_LEN         32     /* 128 random bits, lowercase hex */
 #define RV_SIGNATURE_LEN     28     /* base64 of a 20-byte HMAC-SHA1 */
+
+
+/*
+ * HMAC-SHA1 keyed with "secret&": the SHA-1 states after the inner and
+ * the outer pad.  Made once per secret (at configuration time, or when a
+ * credentials file is read), it makes each signature two SHA-1 runs and
+ * no allocation.  It is key material: rv_hmac_key_wipe() when done.
+ */
+typedef struct {
+    SHA_CTX    inner;
+    SHA_CTX    outer;
+} rv_hmac_key_t;
 
 
 /*
@@ -24,7 +38,8 @@
 typedef struct {
     rv_str_t   method;              /* "POST" or "GET" */
     rv_str_t   access_key_id;
-    rv_str_t   access_key_secret;
+    rv_str_t   access_key_secret;   /* used when key is NULL */
+    const rv_hmac_key_t  *key;
     rv_str_t   security_token;
     rv_str_t   version;
     rv_str_t   timestamp;
@@ -52,11 +67,15 @@ int rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
 
 const char *rv_rpc_param_name(size_t i);
 
-int rv_hmac_sha1_base64(const unsigned char *key, size_t key_len,
+void rv_hmac_key_init(rv_hmac_key_t *key, const unsigned char *secret,
+    size_t len);
+void rv_hmac_key_wipe(rv_hmac_key_t *key);
+void rv_hmac_sha1_base64(const rv_hmac_key_t *key,
     const unsigned char *data, size_t len, unsigned char *out);
 
 void rv_format_timestamp(time_t t, unsigned char *buf);
 int rv_make_nonce(unsigned char *buf);
+void rv_nonce_reset(void);
 
 
 #endif /* _NGX_HTTP_RESEND_VERIFY_SIGN_H_INCLUDED_ */

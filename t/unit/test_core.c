@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <yajl/yajl_tree.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "ngx_http_resend_verify_core.h"
 #include "ngx_http_resend_verify_email.h"
@@ -223,16 +225,36 @@ test_vectors(const char *file)
 static void
 test_hmac(void)
 {
-    unsigned char  out[RV_SIGNATURE_LEN], sts[1024], *p;
+    unsigned char  out[RV_SIGNATURE_LEN], sts[1024], *p, big[200];
     const char    *canonical;
+    rv_hmac_key_t  key;
 
     /* openapi-util's own test: getRPCSignature({test:'ok'}, '', secret) */
 
-    ok(rv_hmac_sha1_base64((unsigned char *) "accessKeySecret&", 16,
-                           (unsigned char *) "&%2F&test%3Dok", 14, out)
-       == 0, "hmac runs");
+    rv_hmac_key_init(&key, (unsigned char *) "accessKeySecret", 15);
+    rv_hmac_sha1_base64(&key, (unsigned char *) "&%2F&test%3Dok", 14, out);
     is_str(out, RV_SIGNATURE_LEN, "jHx/oHoHNrbVfhncHEvPdHXZwHU=",
            "openapi-util KAT");
+
+    /* a secret longer than a SHA-1 block: checked against OpenSSL's HMAC */
+
+    memset(big, 'k', sizeof(big));
+    big[sizeof(big) - 1] = '&';
+    {
+        unsigned int   n;
+        unsigned char  md[20], b64[29];
+
+        HMAC(EVP_sha1(), big, sizeof(big), (unsigned char *) "abc", 3, md,
+             &n);
+        EVP_EncodeBlock(b64, md, 20);
+
+        rv_hmac_key_init(&key, big, sizeof(big) - 1);
+        rv_hmac_sha1_base64(&key, (unsigned char *) "abc", 3, out);
+        is_str(out, RV_SIGNATURE_LEN, (char *) b64,
+               "a 200-byte key, as OpenSSL's HMAC() computes it");
+    }
+
+    rv_hmac_key_wipe(&key);
 
     /* the documented DescribeRegions example */
 
@@ -248,8 +270,8 @@ test_hmac(void)
     p += rv_percent_encode(p, (unsigned char *) canonical,
                            strlen(canonical));
 
-    rv_hmac_sha1_base64((unsigned char *) "testsecret&", 11, sts, p - sts,
-                        out);
+    rv_hmac_key_init(&key, (unsigned char *) "testsecret", 10);
+    rv_hmac_sha1_base64(&key, sts, p - sts, out);
     is_str(out, RV_SIGNATURE_LEN, "OLeaidS1JvxuMvnyHOwuJ+uX5qY=",
            "documented DescribeRegions example");
 }
@@ -391,6 +413,25 @@ test_timestamp_nonce(void)
 
     ok(hex, "nonce is 32 lowercase hex digits");
     ok(memcmp(n1, n2, RV_NONCE_LEN) != 0, "nonces differ");
+
+    {
+        int            j, k, dup;
+        unsigned char  many[600][RV_NONCE_LEN];
+
+        for (j = 0; j < 600; j++) {
+            rv_make_nonce(many[j]);
+        }
+
+        dup = 0;
+
+        for (j = 0; j < 600; j++) {
+            for (k = j + 1; k < 600; k++) {
+                dup |= memcmp(many[j], many[k], RV_NONCE_LEN) == 0;
+            }
+        }
+
+        ok(!dup, "600 nonces, across two refills of the buffer, all differ");
+    }
 }
 
 
@@ -718,6 +759,35 @@ test_reply(void)
            "{\"ok\":true,\"requestId\":\"R<\\/script>\",\"sent\":"
            "[\"a@b.co\"],\"failed\":[{\"email\":\"c@d.co\",\"code\":\"Q\","
            "\"message\":\"line\\nbreak \\u0001\"}]}", "detail shape");
+
+    /* the direct uniform reply equals what yajl_gen writes */
+    {
+        int            lang;
+        rv_str_t       direct;
+        rv_reply_t     u;
+        unsigned char  id[] = "0EA54E99-DB48-4CE3-A099-6ED8E451B8AC";
+
+        memset(&u, 0, sizeof(u));
+        u.request_id.data = id;
+        u.request_id.len = 36;
+
+        for (lang = RV_LANG_EN; lang <= RV_LANG_ZH; lang++) {
+            ok(rv_json_ok(&pool, &u, 0, (rv_lang_t) lang, &direct) == 0,
+               "uniform reply, direct");
+
+            /* a RequestId with a space takes the yajl_gen path */
+            u.request_id.data[8] = ' ';
+            ok(rv_json_ok(&pool, &u, 0, (rv_lang_t) lang, &out) == 0,
+               "uniform reply, generated");
+            u.request_id.data[8] = '-';
+
+            ok(direct.len == out.len
+               && memcmp(direct.data, out.data, 8 + 24) == 0
+               && memcmp(direct.data + 33, out.data + 33, out.len - 33) == 0,
+               "the direct and the generated uniform replies agree (%s)",
+               lang ? "zh" : "en");
+        }
+    }
 
     ok(rv_json_ok(&pool, &r, 0, RV_LANG_EN, &out) == 0, "uniform reply");
     is_str(out.data, out.len,
