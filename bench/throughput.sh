@@ -1,0 +1,87 @@
+#!/bin/bash
+# make bench-throughput: req/s of the module, of plain proxy_pass of the
+# same POST to the same upstream, and of "return 200" of the same reply, in
+# one run, interleaved over several rounds.  One nginx worker on CPU 0; wrk
+# and the canned responder (an nginx "return 200") on CPU 1.
+#
+#   BENCH_ROUNDS=5 BENCH_DURATION=10 BENCH_CONNECTIONS=64 bench/throughput.sh
+
+source "$(dirname "$0")/lib.sh"
+
+rounds=${BENCH_ROUNDS:-5}
+secs=${BENCH_DURATION:-10}
+conns=${BENCH_CONNECTIONS:-64}
+port=3080
+rport=3081
+run=$BENCH_RUN/throughput
+
+bench_need wrk taskset curl python3
+bench_port_free $port
+bench_port_free $rport
+
+rm -rf "$run"
+mkdir -p "$run/front" "$run/responder"
+
+bench_fast_responder "$run/responder" $rport
+responder=$bench_responder_worker
+
+cat > "$run/front/nginx.conf" <<END
+worker_processes     1;
+worker_cpu_affinity  $(bench_cpu_mask "$BENCH_CPU_NGINX");
+worker_rlimit_nofile 16384;
+daemon               off;
+pid                  $run/front/nginx.pid;
+error_log            $run/front/logs/error.log error;
+
+events {
+    worker_connections  8192;
+}
+
+http {
+$(bench_http_common "$run/front")
+
+    upstream responder {
+        server 127.0.0.1:$rport;
+        keepalive 64;
+        keepalive_requests 1000000;
+    }
+
+    server {
+        listen       127.0.0.1:$port backlog=4096;
+$(bench_locations)
+    }
+}
+END
+
+bench_nginx_start "$run/front" $port
+worker=$bench_worker
+
+bench_check $port /module /proxy /return
+
+echo "throughput: $rounds rounds x 3 cases x ${secs}s, $conns connections, 1 worker (CPU $BENCH_CPU_NGINX), wrk -t1 + responder on CPU $BENCH_CPU_LOAD"
+bench_machine
+
+# warm-up: each case once, not counted
+for c in module proxy return; do
+    bench_wrk "http://127.0.0.1:$port/$c" "$conns" 2 5 "$worker" "$responder" > /dev/null
+done
+
+results=$run/results.txt
+: > "$results"
+cases=(module proxy return)
+
+for ((r = 1; r <= rounds; r++)); do
+    # rotate the order from round to round
+    for ((k = 0; k < 3; k++)); do
+        c=${cases[$(( (k + r - 1) % 3 ))]}
+        line=$(bench_wrk "http://127.0.0.1:$port/$c" "$conns" "$secs" 5 "$worker" "$responder")
+        echo "round=$r case=$c $line" >> "$results"
+        echo "  round $r $c: $(sed -n 's/.*requests=\([0-9]*\) duration_us=\([0-9]*\).*/\1 \2/p' <<< "$line" | awk '{ printf "%.0f req/s", $1 / ($2 / 1e6) }')"
+    done
+done
+
+errlog=$(grep -c . "$run/front/logs/error.log" || true)
+echo "nginx error log lines: $errlog"
+
+python3 "$BENCH_DIR/report.py" throughput "$results" --error-log-lines "$errlog" \
+    | tee "$run/report.md"
