@@ -84,6 +84,7 @@ rv_percent_encode(unsigned char *dst, const unsigned char *src, size_t len)
 
 typedef struct {
     rv_str_t    name;
+    rv_str_t    sep;                /* "&Name=" as encoded once more */
     size_t      offset;             /* of the value in rv_rpc_t */
     rv_str_t    value;              /* the value of a constant parameter */
     unsigned    optional:1;         /* not sent when empty */
@@ -92,25 +93,29 @@ typedef struct {
 
 /*
  * Names sorted by their bytes, as the SDKs sort them; the unit tests
- * check the order.
+ * check the order.  Names and constant values are unreserved: each is
+ * its own encoding, and "&" and "=" around a name encode, in the string
+ * to sign, to the constant "%26" and "%3D".  Only the variable values
+ * are encoded per request.
  */
 
+#define rv_sep(n)      rv_string(n), rv_string("%26" n "%3D")
 #define rv_field(f)    offsetof(rv_rpc_t, f), rv_null_string
 #define rv_const(v)    (size_t) -1, rv_string(v)
 
 static const rv_param_t  rv_params[] = {
-    { rv_string("AccessKeyId"),      rv_field(access_key_id), 0 },
-    { rv_string("Action"),           rv_const("ResendEmailVerification"), 0 },
-    { rv_string("Email"),            rv_field(email), 0 },
-    { rv_string("Format"),           rv_const("JSON"), 0 },
-    { rv_string("Lang"),             rv_field(lang), 1 },
-    { rv_string("SecurityToken"),    rv_field(security_token), 1 },
-    { rv_string("SignatureMethod"),  rv_const("HMAC-SHA1"), 0 },
-    { rv_string("SignatureNonce"),   rv_field(nonce), 0 },
-    { rv_string("SignatureVersion"), rv_const("1.0"), 0 },
-    { rv_string("Timestamp"),        rv_field(timestamp), 0 },
-    { rv_string("UserClientIp"),     rv_field(client_ip), 1 },
-    { rv_string("Version"),          rv_field(version), 0 },
+    { rv_sep("AccessKeyId"),      rv_field(access_key_id), 0 },
+    { rv_sep("Action"),           rv_const("ResendEmailVerification"), 0 },
+    { rv_sep("Email"),            rv_field(email), 0 },
+    { rv_sep("Format"),           rv_const("JSON"), 0 },
+    { rv_sep("Lang"),             rv_field(lang), 1 },
+    { rv_sep("SecurityToken"),    rv_field(security_token), 1 },
+    { rv_sep("SignatureMethod"),  rv_const("HMAC-SHA1"), 0 },
+    { rv_sep("SignatureNonce"),   rv_field(nonce), 0 },
+    { rv_sep("SignatureVersion"), rv_const("1.0"), 0 },
+    { rv_sep("Timestamp"),        rv_field(timestamp), 0 },
+    { rv_sep("UserClientIp"),     rv_field(client_ip), 1 },
+    { rv_sep("Version"),          rv_field(version), 0 },
 };
 
 #define RV_NPARAMS  (sizeof(rv_params) / sizeof(rv_params[0]))
@@ -134,14 +139,62 @@ rv_rpc_param_name(size_t i)
 }
 
 
+const char *
+rv_rpc_param_const(size_t i)
+{
+    return i < RV_NPARAMS && rv_params[i].value.data
+           ? (const char *) rv_params[i].value.data : NULL;
+}
+
+
+/*
+ * The string to sign goes straight into the keyed inner SHA-1 state, and
+ * into a buffer only when a test asks to see it.
+ */
+
+typedef struct {
+    SHA_CTX         sha;
+    unsigned char  *copy;
+} rv_sts_t;
+
+
+static void
+rv_sts_add(rv_sts_t *sts, const unsigned char *p, size_t len)
+{
+    SHA1_Update(&sts->sha, p, len);
+
+    if (sts->copy) {
+        memcpy(sts->copy, p, len);
+        sts->copy += len;
+    }
+}
+
+
+static void
+rv_sts_add_encoded(rv_sts_t *sts, const unsigned char *p, size_t len)
+{
+    size_t         n;
+    unsigned char  buf[3 * 64];
+
+    while (len) {
+        n = len < 64 ? len : 64;
+        rv_sts_add(sts, buf, rv_percent_encode(buf, p, n));
+        p += n;
+        len -= n;
+    }
+}
+
+
 int
 rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
     int want_string_to_sign)
 {
-    size_t          i, len, slen;
-    rv_hmac_key_t   key;
-    const rv_str_t *v;
-    unsigned char  *p, *q, sig[RV_SIGNATURE_LEN];
+    size_t           i, len;
+    rv_sts_t         sts;
+    rv_hmac_key_t    key;
+    unsigned char   *p, *q, md[SHA_DIGEST_LENGTH];
+    const rv_str_t  *v;
+    const rv_hmac_key_t  *k;
 
     static const unsigned char  sig_name[] = "&Signature=";
 
@@ -156,7 +209,7 @@ rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
             continue;
         }
 
-        len += (len ? 1 : 0) + rv_params[i].name.len + 1
+        len += (i ? 1 : 0) + rv_params[i].name.len + 1
                + rv_percent_encoded_len(v->data, v->len);
     }
 
@@ -170,6 +223,37 @@ rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
         return -1;
     }
 
+    if (rpc->key) {
+        k = rpc->key;
+
+    } else {
+        rv_hmac_key_init(&key, rpc->access_key_secret.data,
+                         rpc->access_key_secret.len);
+        k = &key;
+    }
+
+    sts.sha = k->inner;
+    sts.copy = NULL;
+
+    out->string_to_sign.len = 0;
+    out->string_to_sign.data = NULL;
+
+    if (want_string_to_sign) {
+        /* at most: every byte of the canonical query encoded */
+        out->string_to_sign.len = rpc->method.len + 5 + 3 * len;
+        out->string_to_sign.data = rv_alloc(pool, out->string_to_sign.len);
+        sts.copy = out->string_to_sign.data;
+
+        if (sts.copy == NULL) {
+            goto failed;
+        }
+    }
+
+    /* METHOD "&%2F&" enc(canonical), the canonical query built alongside */
+
+    rv_sts_add(&sts, rpc->method.data, rpc->method.len);
+    rv_sts_add(&sts, (unsigned char *) "&%2F&", 5);
+
     out->canonical.data = p;
     q = p;
 
@@ -180,72 +264,78 @@ rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
             continue;
         }
 
-        if (q != p) {
+        if (i) {
             *q++ = '&';
+            rv_sts_add(&sts, rv_params[i].sep.data, rv_params[i].sep.len);
+
+        } else {
+            /* the first has no "&" before it: "AccessKeyId%3D" */
+            rv_sts_add(&sts, rv_params[i].sep.data + 3,
+                       rv_params[i].sep.len - 3);
         }
 
-        /* all names are unreserved ASCII */
-        memcpy(q, rv_params[i].name.data, rv_params[i].name.len);
-        q += rv_params[i].name.len;
+        q = (unsigned char *) memcpy(q, rv_params[i].name.data,
+                                     rv_params[i].name.len)
+            + rv_params[i].name.len;
         *q++ = '=';
-        q += rv_percent_encode(q, v->data, v->len);
+
+        if (rv_params[i].offset == (size_t) -1) {
+            /* a constant: unreserved, its own encoding twice over */
+            q = (unsigned char *) memcpy(q, v->data, v->len) + v->len;
+            rv_sts_add(&sts, v->data, v->len);
+            continue;
+        }
+
+        len = rv_percent_encode(q, v->data, v->len);
+        rv_sts_add_encoded(&sts, q, len);
+        q += len;
     }
 
     out->canonical.len = q - p;
 
-    /* METHOD "&%2F&" enc(canonical) */
-
-    slen = rpc->method.len + 5
-           + rv_percent_encoded_len(out->canonical.data, out->canonical.len);
-
-    out->string_to_sign.data = rv_alloc(pool, slen);
-    if (out->string_to_sign.data == NULL) {
-        return -1;
+    if (sts.copy) {
+        out->string_to_sign.len = sts.copy - out->string_to_sign.data;
     }
 
-    q = out->string_to_sign.data;
-    memcpy(q, rpc->method.data, rpc->method.len);
-    q += rpc->method.len;
-    memcpy(q, "&%2F&", 5);
-    q += 5;
-    q += rv_percent_encode(q, out->canonical.data, out->canonical.len);
-    out->string_to_sign.len = q - out->string_to_sign.data;
+    /* HMAC: the outer hash of the inner one, then base64 */
 
-    /* the HMAC key is the secret followed by "&" */
+    SHA1_Final(md, &sts.sha);
 
-    if (rpc->key) {
-        rv_hmac_sha1_base64(rpc->key, out->string_to_sign.data,
-                            out->string_to_sign.len, sig);
+    sts.sha = k->outer;
+    SHA1_Update(&sts.sha, md, SHA_DIGEST_LENGTH);
+    SHA1_Final(md, &sts.sha);
 
-    } else {
-        rv_hmac_key_init(&key, rpc->access_key_secret.data,
-                         rpc->access_key_secret.len);
-        rv_hmac_sha1_base64(&key, out->string_to_sign.data,
-                            out->string_to_sign.len, sig);
+    OPENSSL_cleanse(&sts.sha, sizeof(SHA_CTX));
+
+    if (k == &key) {
         rv_hmac_key_wipe(&key);
     }
 
-    out->signature.data = rv_strdup(pool, sig, RV_SIGNATURE_LEN);
+    out->signature.data = rv_alloc(pool, RV_SIGNATURE_LEN + 1);
     if (out->signature.data == NULL) {
         return -1;
     }
 
+    (void) EVP_EncodeBlock(out->signature.data, md, SHA_DIGEST_LENGTH);
     out->signature.len = RV_SIGNATURE_LEN;
 
     q = p + out->canonical.len;
     memcpy(q, sig_name, sizeof(sig_name) - 1);
     q += sizeof(sig_name) - 1;
-    q += rv_percent_encode(q, sig, RV_SIGNATURE_LEN);
+    q += rv_percent_encode(q, out->signature.data, RV_SIGNATURE_LEN);
 
     out->body.data = p;
     out->body.len = q - p;
 
-    if (!want_string_to_sign) {
-        out->string_to_sign.len = 0;
-        out->string_to_sign.data = NULL;
+    return 0;
+
+failed:
+
+    if (k == &key) {
+        rv_hmac_key_wipe(&key);
     }
 
-    return 0;
+    return -1;
 }
 
 

@@ -66,6 +66,7 @@ int rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
     int want_string_to_sign);
 
 const char *rv_rpc_param_name(size_t i);
+const char *rv_rpc_param_const(size_t i);
 
 void rv_hmac_key_init(rv_hmac_key_t *key, const unsigned char *secret,
     size_t len);

@@ -351,6 +351,27 @@ test_params_sorted(void)
     }
 
     ok(sorted && i == 12, "the %zu signed parameter names are sorted", i);
+
+    /* names and constant values are sent as they are: unreserved */
+
+    {
+        const char  *c;
+        size_t       j;
+        int          unreserved = 1;
+
+        for (i = 0; rv_rpc_param_name(i) != NULL; i++) {
+            for (j = 0; j < 2; j++) {
+                c = j ? rv_rpc_param_const(i) : rv_rpc_param_name(i);
+
+                for ( /* void */ ; c && *c; c++) {
+                    unreserved &= rv_percent_encoded_len(
+                                      (const unsigned char *) c, 1) == 1;
+                }
+            }
+        }
+
+        ok(unreserved, "parameter names and constants are unreserved");
+    }
 }
 
 
