@@ -1,7 +1,9 @@
 # ngx_http_resend_verify_module
 #
 #   make          the .so for Debian's nginx and the private test nginx
-#   make test     installs what is missing, builds, runs every test
+#   make test     installs what is missing, builds, runs every test:
+#                 the suite, the suite under ASan+UBSan, the fuzzers
+#   make test-nginx   only the suite (prove t/), no install, no sanitizers
 #   make run      the demo: nginx + the module + the Domain API double
 #
 # Nothing here needs an Alibaba Cloud account: the tests and the demo talk
@@ -68,8 +70,15 @@ $(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard ngx_http_resend_verify_*.h)
 deps:
 	tools/install-deps.sh
 
-test: deps all unit
+# As root, the Debian package is built too, and t/060 installs it.
+TEST_DEB     := $(if $(filter 0,$(shell id -u)),deb,)
+
+# Everything: the suite, the suite again under ASan+UBSan, and a bounded
+# run of every fuzzer (FUZZ_SECONDS each, 60 by default).
+test: deps all unit $(TEST_DEB)
 	$(PROVE) $(PROVE_FLAGS) t/
+	$(MAKE) test-asan
+	$(MAKE) fuzz
 
 test-unit: unit
 	$(PROVE) $(PROVE_FLAGS) t/001-unit.t

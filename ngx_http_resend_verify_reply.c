@@ -173,9 +173,12 @@ rv_err_message(rv_err_t err, rv_lang_t lang)
  * that realloc can copy; free is a no-op, the pool goes as a whole.
  */
 
+/* as aligned as the pool's own pieces (8 bytes), all yajl needs */
+
 typedef union {
     size_t          size;
-    long double     align;
+    void           *ptr;
+    double          align;
 } rv_yajl_hdr_t;
 
 

@@ -356,7 +356,10 @@ rv_hmac_key_init(rv_hmac_key_t *key, const unsigned char *secret, size_t len)
         SHA1_Final(k, &key->inner);
 
     } else {
-        memcpy(k, secret, len);
+        if (len) {
+            memcpy(k, secret, len);
+        }
+
         k[len] = '&';
     }
 

@@ -158,11 +158,18 @@ sub reader {
 }
 
 sub worker_pid {
-    my $master = RVTest::slurp(servroot() . '/logs/nginx.pid');
-    chomp $master;
-    my $kids = RVTest::slurp("/proc/$master/task/$master/children");
-    my ($w) = split ' ', $kids;
-    return $w;
+    # the master forks its worker a moment after it writes its pid
+    for (1 .. 100) {
+        my $master = RVTest::slurp(servroot() . '/logs/nginx.pid');
+        chomp $master;
+        if ($master) {
+            my $kids = RVTest::slurp("/proc/$master/task/$master/children");
+            my ($w) = split ' ', $kids // '';
+            return $w if $w;
+        }
+        Time::HiRes::sleep(0.05);
+    }
+    return undef;
 }
 
 sub worker_fds {
@@ -233,7 +240,8 @@ start_nginx($Conf, http_config => $HttpConf);
     my $before = misbehave_stats()->{byBehaviour}{'late-ok'} || 0;
     my $s = connect_nginx();
     syswrite($s, form_request('/slow', $ok_body, connection => 'close'));
-    Time::HiRes::sleep(0.1);
+    # the reset must come while the upstream is working on the call
+    wait_for(sub { (misbehave_stats()->{byBehaviour}{'late-ok'} || 0) > $before }, 5);
     rst_close($s);
     ok(wait_for(sub { grep { $_->[3] =~ m{/slow} } access_lines() }, 3),
         'reset in flight: the request is finalized (access log line) before the upstream answers');
