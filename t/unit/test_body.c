@@ -14,74 +14,14 @@
 #include <string.h>
 
 #include "ngx_http_resend_verify_core.h"
+#include "t/unit/tap.h"
 #include "ngx_http_resend_verify_input.h"
 #include "ngx_http_resend_verify_body.h"
 
 
-static int  tests, failures;
 
 
-#define ok(cond, ...)                                                        \
-    do {                                                                     \
-        tests++;                                                             \
-        if (cond) {                                                          \
-            printf("ok %d - ", tests);                                       \
-        } else {                                                             \
-            failures++;                                                      \
-            printf("not ok %d - ", tests);                                   \
-        }                                                                    \
-        printf(__VA_ARGS__);                                                 \
-        printf("\n");                                                        \
-    } while (0)
 
-
-/* a pool of malloc'ed blocks freed at the end of each test */
-
-typedef struct block_s  block_t;
-
-struct block_s {
-    block_t  *next;
-};
-
-static block_t  *blocks;
-
-
-static void *
-test_alloc(void *pool, size_t size)
-{
-    block_t  *b;
-
-    (void) pool;
-
-    /* the block header is 16 bytes, so what follows stays aligned */
-
-    b = malloc(16 + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    b->next = blocks;
-    blocks = b;
-
-    return (unsigned char *) b + 16;
-}
-
-
-static void
-pool_reset(void)
-{
-    block_t  *b, *next;
-
-    for (b = blocks; b; b = next) {
-        next = b->next;
-        free(b);
-    }
-
-    blocks = NULL;
-}
-
-
-static rv_pool_t  pool = { test_alloc, NULL };
 
 
 /* a pool that fails after "fail_after" allocations */
