@@ -32,66 +32,7 @@
 #include "ngx_http_resend_verify_email.h"
 #include "ngx_http_resend_verify_input.h"
 #include "ngx_http_resend_verify_body.h"
-
-
-typedef struct block_s  block_t;
-
-struct block_s {
-    block_t  *next;
-};
-
-static block_t  *blocks;
-
-
-static void *
-fuzz_alloc(void *pool, size_t size)
-{
-    block_t  *b;
-
-    (void) pool;
-
-    b = malloc(16 + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    b->next = blocks;
-    blocks = b;
-
-    return (unsigned char *) b + 16;
-}
-
-
-static void
-fuzz_pool_reset(void)
-{
-    block_t  *b, *next;
-
-    for (b = blocks; b; b = next) {
-        next = b->next;
-        free(b);
-    }
-
-    blocks = NULL;
-}
-
-
-static unsigned char *
-fuzz_copy(const void *p, size_t len)
-{
-    unsigned char  *d;
-
-    d = malloc(len ? len : 1);
-    if (d == NULL) {
-        abort();
-    }
-
-    if (len) {
-        memcpy(d, p, len);
-    }
-
-    return d;
-}
+#include "fuzz_pool.h"
 
 
 int
@@ -120,17 +61,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (mode) {
 
     case 0:
-        ct = fuzz_copy(form, sizeof(form) - 1);
+        ct = fuzz_dup(form, sizeof(form) - 1);
         ct_len = sizeof(form) - 1;
         break;
 
     case 1:
-        ct = fuzz_copy(mp, sizeof(mp) - 1);
+        ct = fuzz_dup(mp, sizeof(mp) - 1);
         ct_len = sizeof(mp) - 1;
         break;
 
     case 3:
-        ct = fuzz_copy(json, sizeof(json) - 1);
+        ct = fuzz_dup(json, sizeof(json) - 1);
         ct_len = sizeof(json) - 1;
         break;
 
@@ -158,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcpy(ct + sizeof(mpb) - 1, data, n);
 
         } else {
-            ct = fuzz_copy(data, n);
+            ct = fuzz_dup(data, n);
             ct_len = n;
         }
 
@@ -168,12 +109,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     len = size;
-    body = fuzz_copy(data, len);
+    body = fuzz_dup(data, len);
 
     memset(&in, 0, sizeof(rv_input_t));
     in.max_emails = 3;
 
-    pool.alloc = fuzz_alloc;
+    pool.alloc = fuzz_pool_alloc;
     pool.pool = NULL;
 
     rc = rv_parse_body(&in, ct, ct_len, body, len, &pool);
