@@ -73,12 +73,13 @@ deps:
 # As root, the Debian package is built too, and t/060 installs it.
 TEST_DEB     := $(if $(filter 0,$(shell id -u)),deb,)
 
-# Everything: the suite, the suite again under ASan+UBSan, and a bounded
-# run of every fuzzer (FUZZ_SECONDS each, 60 by default).
+# Everything: the suite under ASan+UBSan, a bounded run of every fuzzer
+# (FUZZ_SECONDS each, 60 by default), and the whole suite last, so that its
+# summary closes the output.
 test: deps all unit $(TEST_DEB)
-	$(PROVE) $(PROVE_FLAGS) t/
 	$(MAKE) test-asan
 	$(MAKE) fuzz
+	$(PROVE) $(PROVE_FLAGS) t/
 
 test-unit: unit
 	$(PROVE) $(PROVE_FLAGS) t/001-unit.t
