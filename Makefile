@@ -84,7 +84,7 @@ test: deps all unit $(TEST_DEB)
 test-unit: unit
 	$(PROVE) $(PROVE_FLAGS) t/001-unit.t
 
-test-nginx: all
+test-nginx: all unit
 	$(PROVE) $(PROVE_FLAGS) t/
 
 run: deps all
