@@ -148,6 +148,29 @@ rv_rpc_param_const(size_t i)
 
 
 /*
+ * HMAC's end: the inner hash, the outer hash of it, base64 into out
+ * (RV_SIGNATURE_LEN bytes and a NUL).  The inner state is wiped.
+ */
+
+static void
+rv_hmac_final(const rv_hmac_key_t *key, SHA_CTX *inner, unsigned char *out)
+{
+    SHA_CTX        c;
+    unsigned char  md[SHA_DIGEST_LENGTH];
+
+    SHA1_Final(md, inner);
+    OPENSSL_cleanse(inner, sizeof(SHA_CTX));
+
+    c = key->outer;
+    SHA1_Update(&c, md, SHA_DIGEST_LENGTH);
+    SHA1_Final(md, &c);
+    OPENSSL_cleanse(&c, sizeof(SHA_CTX));
+
+    (void) EVP_EncodeBlock(out, md, SHA_DIGEST_LENGTH);
+}
+
+
+/*
  * The string to sign goes straight into the keyed inner SHA-1 state, and
  * into a buffer only when a test asks to see it.
  */
@@ -192,7 +215,7 @@ rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
     size_t           i, len;
     rv_sts_t         sts;
     rv_hmac_key_t    key;
-    unsigned char   *p, *q, md[SHA_DIGEST_LENGTH];
+    unsigned char   *p, *q;
     const rv_str_t  *v;
     const rv_hmac_key_t  *k;
 
@@ -297,27 +320,17 @@ rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
         out->string_to_sign.len = sts.copy - out->string_to_sign.data;
     }
 
-    /* HMAC: the outer hash of the inner one, then base64 */
+    out->signature.data = rv_alloc(pool, RV_SIGNATURE_LEN + 1);
+    if (out->signature.data == NULL) {
+        goto failed;
+    }
 
-    SHA1_Final(md, &sts.sha);
-
-    sts.sha = k->outer;
-    SHA1_Update(&sts.sha, md, SHA_DIGEST_LENGTH);
-    SHA1_Final(md, &sts.sha);
-
-    OPENSSL_cleanse(&sts.sha, sizeof(SHA_CTX));
+    rv_hmac_final(k, &sts.sha, out->signature.data);
+    out->signature.len = RV_SIGNATURE_LEN;
 
     if (k == &key) {
         rv_hmac_key_wipe(&key);
     }
-
-    out->signature.data = rv_alloc(pool, RV_SIGNATURE_LEN + 1);
-    if (out->signature.data == NULL) {
-        return -1;
-    }
-
-    (void) EVP_EncodeBlock(out->signature.data, md, SHA_DIGEST_LENGTH);
-    out->signature.len = RV_SIGNATURE_LEN;
 
     q = p + out->canonical.len;
     memcpy(q, sig_name, sizeof(sig_name) - 1);
@@ -330,6 +343,8 @@ rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
     return 0;
 
 failed:
+
+    OPENSSL_cleanse(&sts.sha, sizeof(SHA_CTX));
 
     if (k == &key) {
         rv_hmac_key_wipe(&key);
@@ -394,19 +409,12 @@ rv_hmac_sha1_base64(const rv_hmac_key_t *key, const unsigned char *data,
     size_t len, unsigned char *out)
 {
     SHA_CTX        c;
-    unsigned char  md[SHA_DIGEST_LENGTH], b64[RV_SIGNATURE_LEN + 1];
+    unsigned char  b64[RV_SIGNATURE_LEN + 1];
 
     c = key->inner;
     SHA1_Update(&c, data, len);
-    SHA1_Final(md, &c);
 
-    c = key->outer;
-    SHA1_Update(&c, md, SHA_DIGEST_LENGTH);
-    SHA1_Final(md, &c);
-
-    OPENSSL_cleanse(&c, sizeof(SHA_CTX));
-
-    (void) EVP_EncodeBlock(b64, md, SHA_DIGEST_LENGTH);
+    rv_hmac_final(key, &c, b64);
 
     memcpy(out, b64, RV_SIGNATURE_LEN);
 }
