@@ -337,12 +337,11 @@ ngx_http_resend_verify_handler(ngx_http_request_t *r)
 
     ngx_memzero(&in, sizeof(rv_input_t));
 
-    type.len = 0;
-    type.data = NULL;
-
     if (r->headers_in.content_type) {
-        type = r->headers_in.content_type->value;
+        ctx->content_type = r->headers_in.content_type->value;
     }
+
+    type = ctx->content_type;
 
     if (rv_parse_body(&in, type.data, type.len, NULL, 0, &pool)
         == RV_ERR_MEDIA_TYPE)
@@ -405,7 +404,7 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
     u_char                              ts[RV_TIMESTAMP_LEN];
     u_char                              nonce[RV_NONCE_LEN];
     ngx_int_t                           rc;
-    ngx_str_t                           body, val, type;
+    ngx_str_t                           body, val;
     rv_err_t                            err;
     rv_rpc_t                            rpc;
     rv_pool_t                           pool;
@@ -431,14 +430,8 @@ ngx_http_resend_verify_process(ngx_http_request_t *r,
     ngx_memzero(&in, sizeof(rv_input_t));
     in.max_emails = rvcf->max_emails;
 
-    type.len = 0;
-    type.data = NULL;
-
-    if (r->headers_in.content_type) {
-        type = r->headers_in.content_type->value;
-    }
-
-    err = rv_parse_body(&in, type.data, type.len, body.data, body.len, &pool);
+    err = rv_parse_body(&in, ctx->content_type.data, ctx->content_type.len,
+                        body.data, body.len, &pool);
 
     if (in.has_lang) {
         ctx->lang = in.lang;

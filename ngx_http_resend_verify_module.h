@@ -55,6 +55,7 @@ typedef struct {
     unsigned                    redirect:1;     /* a form without JS */
 
     ngx_str_t                   cors_origin;    /* allowed, echoed */
+    ngx_str_t                   content_type;   /* of the request */
 
     ngx_int_t                   rc;
     ngx_uint_t                  status;
