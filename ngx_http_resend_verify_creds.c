@@ -241,12 +241,9 @@ ngx_http_resend_verify_creds_load(ngx_http_resend_verify_creds_t *creds,
         goto done;
     }
 
-    /* the new credentials take the place of the old ones */
+    /* the new credentials take the place of the old ones, wiped */
 
-    if (creds->data) {
-        ngx_explicit_memzero(creds->data, creds->size);
-        ngx_free(creds->data);
-    }
+    ngx_http_resend_verify_creds_cleanup(creds);
 
     creds->data = data;
     creds->size = n;
