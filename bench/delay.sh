@@ -36,33 +36,7 @@ lifetime=$(( rounds * 2 * (secs + 5) + 120 ))
 bench_node_responder $rport "$delay_ms" "$lifetime" "$run/responder.log"
 responder=$bench_responder_pid
 
-cat > "$run/front/nginx.conf" <<END
-worker_processes     1;
-worker_cpu_affinity  $(bench_cpu_mask "$BENCH_CPU_NGINX");
-worker_rlimit_nofile 16384;
-daemon               off;
-pid                  $run/front/nginx.pid;
-error_log            $run/front/logs/error.log error;
-
-events {
-    worker_connections  8192;
-}
-
-http {
-$(bench_http_common "$run/front")
-
-    upstream responder {
-        server 127.0.0.1:$rport;
-        keepalive $keepalive;
-        keepalive_requests 1000000;
-    }
-
-    server {
-        listen       127.0.0.1:$port backlog=4096;
-$(bench_locations)
-    }
-}
-END
+bench_front_conf "$run" "$port" "$rport" "$keepalive"
 
 bench_nginx_start "$run/front" $port
 worker=$bench_worker

@@ -290,3 +290,38 @@ bench_cleanup_one() {
     done
     bench_pids=("${keep[@]}")
 }
+
+# The benchmarked nginx: one worker, the three cases as locations
+# (bench_locations), the responder as a keepalive upstream.
+# bench_front_conf RUNDIR PORT RESPONDER_PORT KEEPALIVE
+bench_front_conf() {
+    local run=$1 port=$2 rport=$3 keepalive=$4
+
+cat > "$run/front/nginx.conf" <<END
+worker_processes     1;
+worker_cpu_affinity  $(bench_cpu_mask "$BENCH_CPU_NGINX");
+worker_rlimit_nofile 16384;
+daemon               off;
+pid                  $run/front/nginx.pid;
+error_log            $run/front/logs/error.log error;
+
+events {
+    worker_connections  8192;
+}
+
+http {
+$(bench_http_common "$run/front")
+
+    upstream responder {
+        server 127.0.0.1:$rport;
+        keepalive $keepalive;
+        keepalive_requests 1000000;
+    }
+
+    server {
+        listen       127.0.0.1:$port backlog=4096;
+$(bench_locations)
+    }
+}
+END
+}

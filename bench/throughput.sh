@@ -25,33 +25,7 @@ mkdir -p "$run/front" "$run/responder"
 bench_fast_responder "$run/responder" $rport
 responder=$bench_responder_worker
 
-cat > "$run/front/nginx.conf" <<END
-worker_processes     1;
-worker_cpu_affinity  $(bench_cpu_mask "$BENCH_CPU_NGINX");
-worker_rlimit_nofile 16384;
-daemon               off;
-pid                  $run/front/nginx.pid;
-error_log            $run/front/logs/error.log error;
-
-events {
-    worker_connections  8192;
-}
-
-http {
-$(bench_http_common "$run/front")
-
-    upstream responder {
-        server 127.0.0.1:$rport;
-        keepalive 64;
-        keepalive_requests 1000000;
-    }
-
-    server {
-        listen       127.0.0.1:$port backlog=4096;
-$(bench_locations)
-    }
-}
-END
+bench_front_conf "$run" "$port" "$rport" 64
 
 bench_nginx_start "$run/front" $port
 worker=$bench_worker
