@@ -29,6 +29,9 @@ UNIT         := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 CC           ?= cc
 CFLAGS       ?= -g -O1 -Wall -Wextra -Werror
 NGX_CC_OPT   ?= -g -O1 -fno-omit-frame-pointer
+# what every private nginx is built with (the matrix's too, mk/matrix.mk)
+NGX_CONF_FLAGS := --with-debug --with-http_ssl_module --with-threads \
+                  --with-http_v2_module
 
 PROVE        ?= prove
 PROVE_FLAGS  ?= -I t/lib
@@ -47,10 +50,18 @@ $(SO): $(MODULE_FILES)
 $(NGINX_SRC)/src/core/nginx.c:
 	tools/nginx-source.sh
 
-$(NGINX_OBJS)/Makefile: config | $(NGINX_SRC)/src/core/nginx.c
+# configured again when the flags change: they are in a stamp file that is
+# rewritten only when they differ
+.PHONY: nginx-flags-force
+$(NGINX_OBJS).flags: nginx-flags-force
+	@mkdir -p $(@D)
+	@echo '$(strip $(NGX_CONF_FLAGS) $(NGX_CC_OPT))' | cmp -s - $@ \
+	    || echo '$(strip $(NGX_CONF_FLAGS) $(NGX_CC_OPT))' > $@
+
+$(NGINX_OBJS)/Makefile: config $(NGINX_OBJS).flags | $(NGINX_SRC)/src/core/nginx.c
 	cd $(NGINX_SRC) && ./configure \
 	    --prefix=$(NGINX_PREFIX) --builddir=$(NGINX_OBJS) \
-	    --with-debug --with-http_ssl_module --with-threads \
+	    $(NGX_CONF_FLAGS) \
 	    --with-cc-opt="$(NGX_CC_OPT)" \
 	    --add-module=$(TOP) > $(NGINX_OBJS).configure.log 2>&1 \
 	    || { tail -n 30 $(NGINX_OBJS).configure.log; exit 1; }
@@ -91,7 +102,7 @@ run: deps all
 	tools/demo.sh
 
 clean:
-	rm -rf $(BUILD)/debian $(NGINX_OBJS) $(NGINX_PREFIX) $(BUILD)/unit t/servroot*
+	rm -rf $(BUILD)/debian $(NGINX_OBJS) $(NGINX_OBJS).flags $(NGINX_PREFIX) $(BUILD)/unit t/servroot*
 
 # more targets (sanitizers, fuzzing, benchmarks, packaging), one file each
 -include mk/*.mk

@@ -173,14 +173,14 @@ $(BUILD)/nginx-asan.flags $(BUILD)/nginx-valgrind.flags: $(BUILD)/%.flags: sanit
 	@mkdir -p $(@D)
 	@echo '$(strip $(FLAGS_$*))' | cmp -s - $@ || echo '$(strip $(FLAGS_$*))' > $@
 
-FLAGS_nginx-asan     = $(ASAN_CC_OPT) | $(ASAN_LD_OPT)
-FLAGS_nginx-valgrind = $(VALGRIND_CC_OPT)
+FLAGS_nginx-asan     = $(NGX_CONF_FLAGS) | $(ASAN_CC_OPT) | $(ASAN_LD_OPT)
+FLAGS_nginx-valgrind = $(NGX_CONF_FLAGS) | $(VALGRIND_CC_OPT)
 
 $(ASAN_OBJS)/Makefile: config $(NOPOOL_SRC)/.patched $(BUILD)/nginx-asan.flags
 	rm -rf $(ASAN_OBJS)
 	cd $(NOPOOL_SRC) && ./configure \
 	    --prefix=$(ASAN_PREFIX) --builddir=$(ASAN_OBJS) \
-	    --with-debug --with-http_ssl_module --with-threads \
+	    $(NGX_CONF_FLAGS) \
 	    --with-cc-opt="$(strip $(ASAN_CC_OPT))" \
 	    --with-ld-opt="$(strip $(ASAN_LD_OPT))" \
 	    --add-module=$(TOP) > $(BUILD)/nginx-asan-configure.log 2>&1 \
@@ -196,7 +196,7 @@ $(VALGRIND_OBJS)/Makefile: config $(NOPOOL_SRC)/.patched $(BUILD)/nginx-valgrind
 	rm -rf $(VALGRIND_OBJS)
 	cd $(NOPOOL_SRC) && ./configure \
 	    --prefix=$(VALGRIND_PREFIX) --builddir=$(VALGRIND_OBJS) \
-	    --with-debug --with-http_ssl_module --with-threads \
+	    $(NGX_CONF_FLAGS) \
 	    --with-cc-opt="$(strip $(VALGRIND_CC_OPT))" \
 	    --add-module=$(TOP) > $(BUILD)/nginx-valgrind-configure.log 2>&1 \
 	    || { tail -n 30 $(BUILD)/nginx-valgrind-configure.log; exit 1; }
