@@ -6,6 +6,7 @@
 // @alicloud/openapi-util and follows /work/shared/aliyun/API.md §5 in order.
 //
 //   node double/server.js [--listen 127.0.0.1] [--port N] [--key ID:SECRET[:STSTOKEN]]...
+//       [--sts-issued FILE]   (also the STS credentials double/credentials.js issued)
 //       [--skew-seconds 900] [--host-id domain.aliyuncs.com] [--record FILE]
 //       [--delay-ms N] [--version 2018-01-29]... [--verbose]
 //
@@ -79,6 +80,7 @@ const E = {
   tsExpired: () => new ApiError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.'),
   sigMismatch: (sts) => new ApiError(400, 'SignatureDoesNotMatch',
     'Specified signature is not matched with our calculation. server string to sign is:' + sts),
+  stsExpired: () => new ApiError(400, 'InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.'),
   stsMismatch: () => new ApiError(400, 'InvalidSecurityToken.MismatchWithAccessKey',
     'Specified SecurityToken does not match the AccessKeyId.'),
   nonceUsed: () => new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.'),
@@ -122,6 +124,33 @@ function headerObject(rawHeaders) {
   return h;
 }
 
+// --sts-issued FILE: the credentials double/credentials.js handed out (one
+// JSON object a line: id, secret, token, expires in ms, revoked), read again
+// when its size changes (a line with revoked: true revokes a set); they are
+// valid with their token until they expire.
+function issuedKeys(file, keys) {
+  let size = -1;
+  return (id) => {
+    {
+      let st = null;
+      try { st = fs.statSync(file); } catch (_) { st = null; }
+      if (st && st.size !== size) {
+        size = st.size;
+        for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+          if (!line.trim()) continue;
+          try {
+            const c = JSON.parse(line);
+            const old = keys.get(c.id);
+            keys.set(c.id, { secret: c.secret, token: c.token, expires: c.expires,
+              revoked: !!(c.revoked || (old && old.revoked)) });
+          } catch (_) { /* a line being written */ size = -1; }
+        }
+      }
+    }
+    return keys.get(id);
+  };
+}
+
 function createDouble(options = {}) {
   const keys = new Map();
   for (const k of (options.keys && options.keys.length ? options.keys : [DEFAULT_KEY])) {
@@ -135,6 +164,7 @@ function createDouble(options = {}) {
   const verbose = !!options.verbose;
   const now = options.now || (() => Date.now());
   const nonces = new Map(); // insertion-ordered: oldest first
+  const stsIssued = options.stsIssued ? issuedKeys(options.stsIssued, keys) : null;
 
   function rememberNonce(k) {
     nonces.set(k, true);
@@ -170,8 +200,9 @@ function createDouble(options = {}) {
     const fmt = params.Format.toLowerCase();
     if (fmt !== 'json' && fmt !== 'xml') throw E.invalidFormat();
     // 5
-    const key = keys.get(params.AccessKeyId);
+    const key = stsIssued ? stsIssued(params.AccessKeyId) : keys.get(params.AccessKeyId);
     if (!key) throw E.keyNotFound();
+    if (key.expires !== undefined && (key.revoked || now() >= key.expires)) throw E.stsExpired();
     // 6
     const ts = parseTimestamp(params.Timestamp);
     if (ts === null) throw E.tsFormat();
@@ -350,7 +381,7 @@ function createDouble(options = {}) {
 function usage(msg) {
   if (msg) process.stderr.write(`double: ${msg}\n`);
   process.stderr.write('usage: node double/server.js [--listen 127.0.0.1] [--port N] [--key ID:SECRET[:STSTOKEN]]... ' +
-    '[--skew-seconds 900] [--host-id domain.aliyuncs.com] [--record FILE] [--delay-ms N] [--version V]... [--verbose]\n');
+    '[--sts-issued FILE] [--skew-seconds 900] [--host-id domain.aliyuncs.com] [--record FILE] [--delay-ms N] [--version V]... [--verbose]\n');
   process.exit(2);
 }
 
@@ -381,6 +412,7 @@ function parseArgs(argv) {
         o.keys.push({ id: parts[0], secret: parts[1], token: token || null });
         break;
       }
+      case '--sts-issued': o.stsIssued = val(); break;
       case '--skew-seconds': o.skewSeconds = int(val(), a); break;
       case '--host-id': o.hostId = val(); break;
       case '--record': o.record = val(); break;

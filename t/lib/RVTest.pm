@@ -31,6 +31,7 @@ our @EXPORT = qw(
     start_nginx stop_nginx http_request error_log_text servroot
     last_upstream_records record_file start_double stop_double
     repo_root nginx_binary subst_vars json_subset_diff allow_sections
+    aux_port start_aux stop_aux
 );
 
 # ---------------------------------------------------------------------------
@@ -63,6 +64,7 @@ my $FileDoubleArgs;
 my $ServrootReady = 0;
 my %Nginx;            # pid, started
 my %Double;           # pid, args, stderr
+my %Aux;              # name => pid of the other doubles
 my @LastRecords;
 my $Features;
 
@@ -276,6 +278,7 @@ sub cleanup_all () {
     stop_nginx_quietly(2, 'TERM');
     sanitizer_fail_if_reported('nginx left running at exit') if $was_running;
     stop_double();
+    stop_aux($_) for keys %Aux;
 }
 
 END {
@@ -654,6 +657,47 @@ sub start_double () {
         }
         Time::HiRes::sleep(0.02);
     }
+}
+
+# Other doubles (double/credentials.js...): each on a port derived from
+# TEST_NGINX_PORT (aux_port(2) is TEST_NGINX_PORT + 2), stdout and stderr in
+# servroot/double/NAME.log; start_aux() waits for its "listening on" line.
+sub aux_port () { my ($n) = @_; return port() + $n }
+
+sub start_aux () {
+    my ($name, $script, $port, @args) = @_;
+    init_servroot();
+    stop_aux($name);
+    my $node = find_in_path($ENV{TEST_NGINX_NODE} || 'node')
+        or die "cannot start $name: 'node' not found in PATH\n";
+    die "RVTest: port $port for $name on 127.0.0.1 is in use\n"
+        unless port_free($port);
+    my $log = servroot() . "/double/$name.log";
+    File::Path::make_path(servroot() . '/double');
+    my $from = -s $log || 0;
+    my @cmd = ($node, "$RepoRoot/$script", '--port', $port, @args);
+    my $pid = spawn(cmd => \@cmd, stdout => $log, stderr => $log,
+        chdir => $RepoRoot);
+    $Aux{$name} = $pid;
+    my $deadline = Time::HiRes::time() + 10;
+    while (1) {
+        return $pid if slurp($log, $from) =~ /listening on 127\.0\.0\.1:\d+/;
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            delete $Aux{$name};
+            die "$name exited during startup: @cmd\n" . slurp($log, $from);
+        }
+        if (Time::HiRes::time() > $deadline) {
+            stop_aux($name);
+            die "$name did not print its ready line within 10s: @cmd\n";
+        }
+        Time::HiRes::sleep(0.02);
+    }
+}
+
+sub stop_aux () {
+    my ($name) = @_;
+    my $pid = delete $Aux{$name} or return;
+    return terminate($pid, 'TERM', 3);
 }
 
 sub stop_double () {
