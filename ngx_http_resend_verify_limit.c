@@ -101,7 +101,7 @@ static ngx_int_t ngx_http_resend_verify_limit_init_zone(
 rv_err_t
 ngx_http_resend_verify_limit_acquire(ngx_http_request_t *r,
     ngx_shm_zone_t *zone, rv_str_t *emails, ngx_uint_t n,
-    time_t *retry_after)
+    ngx_http_resend_verify_limit_res_t *res, time_t *retry_after)
 {
     u_char                                *md, *key;
     time_t                                 sec, start, wait;
@@ -112,6 +112,8 @@ ngx_http_resend_verify_limit_acquire(ngx_http_request_t *r,
     ngx_http_resend_verify_limit_shctx_t  *sh;
 
     *retry_after = 0;
+
+    ngx_memzero(res, sizeof(ngx_http_resend_verify_limit_res_t));
 
     if (n == 0) {
         return RV_OK;
@@ -258,7 +260,14 @@ ngx_http_resend_verify_limit_acquire(ngx_http_request_t *r,
 
     if (ctx->budget) {
         sh->sends += n;
+        res->budget = 1;
+        res->period_start = sh->period_start;
     }
+
+    res->md = md;
+    res->n = n;
+    res->stamp = now;
+    res->taken = 1;
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "resend_verify limit \"%V\": %ui reserved, %ui sends in "
@@ -285,6 +294,52 @@ ngx_http_resend_verify_limit_acquire(ngx_http_request_t *r,
     }
 
     return RV_OK;
+}
+
+
+void
+ngx_http_resend_verify_limit_release(ngx_http_request_t *r,
+    ngx_shm_zone_t *zone, ngx_http_resend_verify_limit_res_t *res)
+{
+    ngx_uint_t                             i, released;
+    ngx_http_resend_verify_limit_ctx_t    *ctx;
+    ngx_http_resend_verify_limit_node_t   *ln;
+    ngx_http_resend_verify_limit_shctx_t  *sh;
+
+    if (!res->taken) {
+        return;
+    }
+
+    res->taken = 0;
+
+    ctx = zone->data;
+    sh = ctx->sh;
+
+    released = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (i = 0; i < res->n; i++) {
+        ln = ngx_http_resend_verify_limit_lookup(ctx,
+                                        res->md + i * NGX_HTTP_RV_LIMIT_MD_LEN);
+
+        /* a node stamped since is another request's reservation */
+
+        if (ln && ln->last == res->stamp) {
+            ngx_http_resend_verify_limit_delete(ctx, ln);
+            released++;
+        }
+    }
+
+    if (res->budget && sh->period_start == res->period_start) {
+        sh->sends = (sh->sends > res->n) ? sh->sends - res->n : 0;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "resend_verify limit \"%V\": %ui released",
+                   &zone->shm.name, released);
 }
 
 

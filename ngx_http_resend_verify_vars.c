@@ -120,7 +120,7 @@ ngx_http_resend_verify_upstream_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_resend_verify_module);
 
-    if (ctx == NULL || !ctx->done) {
+    if (ctx == NULL || !ctx->called) {
         v->not_found = 1;
         return NGX_OK;
     }
@@ -131,16 +131,17 @@ ngx_http_resend_verify_upstream_variable(ngx_http_request_t *r,
     }
 
     if (data == 0) {
-        if (ctx->status == 0) {
+        if (ctx->upstream_status == 0) {
             v->not_found = 1;
             return NGX_OK;
         }
 
-        v->len = ngx_sprintf(p, "%ui", ctx->status) - p;
+        v->len = ngx_sprintf(p, "%ui", ctx->upstream_status) - p;
 
     } else {
-        v->len = ngx_sprintf(p, "%T.%03M", (time_t) ctx->elapsed / 1000,
-                             ctx->elapsed % 1000) - p;
+        v->len = ngx_sprintf(p, "%T.%03M",
+                             (time_t) ctx->upstream_elapsed / 1000,
+                             ctx->upstream_elapsed % 1000) - p;
     }
 
     v->data = p;
