@@ -77,7 +77,7 @@ unit: $(UNIT)
 
 $(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard ngx_http_resend_verify_*.h t/unit/*.h) fuzz/fuzz_pool.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I. -o $@ $< $(CORE_SRCS) -lyajl -lcrypto
+	$(CC) $(CFLAGS) -I. -o $@ $< $(CORE_SRCS) -lyajl -lidn2 -lcrypto
 
 deps:
 	tools/install-deps.sh

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include <idn2.h>
+
 #include "ngx_http_resend_verify_email.h"
 
 
@@ -167,45 +169,104 @@ rv_email_valid(const unsigned char *p, size_t len)
 }
 
 
-/* the local part compares exactly, the domain without regard to case */
+/*
+ * One mailbox, one key: the key is what de-duplication, the cooldown and
+ * the budget compare.  The local part has its ASCII letters lowercased
+ * (RFC 5321 lets a server tell "Alice" from "alice", but nearly every
+ * provider folds case, and counting them apart would send twice to one
+ * inbox); other bytes of it stay as they are.  The domain becomes its
+ * IDNA2008 A-label form in lower case, through libidn2 with UTS #46
+ * non-transitional mapping and NFC, so "B\xc3\xbccher.example" and
+ * "xn--bcher-kva.example" are one domain.  A domain of ASCII only is just
+ * lowercased.  Returns the key's length, or 0 if the domain is no valid
+ * IDN (a resolver could not look it up either).  libidn2 allocates with
+ * malloc(); its result is copied and freed at once.
+ */
+
+size_t
+rv_email_key(unsigned char *dst, size_t size, const unsigned char *p,
+    size_t len)
+{
+    int                    rc;
+    size_t                 i, at, n;
+    uint8_t               *alabel;
+    unsigned char          c, domain[RV_EMAIL_MAX_LEN + 1];
+    const unsigned char   *d;
+
+    d = len ? memchr(p, '@', len) : NULL;
+
+    if (d == NULL || len > RV_EMAIL_MAX_LEN) {
+        return 0;
+    }
+
+    at = d - p;
+    d++;
+    n = len - at - 1;
+
+    if (at + 1 > size) {
+        return 0;
+    }
+
+    for (i = 0; i <= at; i++) {
+        c = p[i];
+        dst[i] = (c >= 'A' && c <= 'Z') ? (c | 0x20) : c;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (d[i] >= 0x80) {
+            break;
+        }
+    }
+
+    if (i == n) {
+        if (at + 1 + n > size) {
+            return 0;
+        }
+
+        for (i = 0; i < n; i++) {
+            c = d[i];
+            dst[at + 1 + i] = (c >= 'A' && c <= 'Z') ? (c | 0x20) : c;
+        }
+
+        return at + 1 + n;
+    }
+
+    memcpy(domain, d, n);
+    domain[n] = '\0';
+
+    rc = idn2_lookup_u8(domain, &alabel, IDN2_NFC_INPUT|IDN2_NONTRANSITIONAL);
+    if (rc != IDN2_OK) {
+        return 0;
+    }
+
+    n = strlen((char *) alabel);
+
+    if (n == 0 || at + 1 + n > size) {
+        idn2_free(alabel);
+        return 0;
+    }
+
+    for (i = 0; i < n; i++) {
+        c = alabel[i];
+        dst[at + 1 + i] = (c >= 'A' && c <= 'Z') ? (c | 0x20) : c;
+    }
+
+    idn2_free(alabel);
+
+    return at + 1 + n;
+}
+
 
 int
 rv_email_equal(const rv_str_t *a, const rv_str_t *b)
 {
-    size_t          i;
-    unsigned char   ca, cb;
-    int             domain;
+    size_t          na, nb;
+    unsigned char   ka[RV_EMAIL_KEY_MAX], kb[RV_EMAIL_KEY_MAX];
 
-    if (a->len != b->len) {
-        return 0;
-    }
+    na = rv_email_key(ka, sizeof(ka), a->data, a->len);
+    nb = rv_email_key(kb, sizeof(kb), b->data, b->len);
 
-    domain = 0;
-
-    for (i = 0; i < a->len; i++) {
-        ca = a->data[i];
-        cb = b->data[i];
-
-        if (domain) {
-            if (ca >= 'A' && ca <= 'Z') {
-                ca |= 0x20;
-            }
-
-            if (cb >= 'A' && cb <= 'Z') {
-                cb |= 0x20;
-            }
-        }
-
-        if (ca != cb) {
-            return 0;
-        }
-
-        if (ca == '@') {
-            domain = 1;
-        }
-    }
-
-    return 1;
+    return na && na == nb && memcmp(ka, kb, na) == 0;
 }
 
 

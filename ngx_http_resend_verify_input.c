@@ -63,7 +63,8 @@ rv_input_email(rv_input_t *in, const unsigned char *p, size_t len,
     rv_pool_t *pool)
 {
     size_t                 i;
-    rv_str_t               addr;
+    rv_str_t               addr, key;
+    unsigned char          buf[RV_EMAIL_KEY_MAX];
     const unsigned char   *end, *item, *next;
 
     end = p + len;
@@ -104,8 +105,19 @@ rv_input_email(rv_input_t *in, const unsigned char *p, size_t len,
             return RV_ERR_INVALID_EMAIL;
         }
 
+        key.data = buf;
+        key.len = rv_email_key(buf, sizeof(buf), addr.data, addr.len);
+
+        if (key.len == 0) {
+            return RV_ERR_INVALID_EMAIL;
+        }
+
+        /* the first spelling of a mailbox is the one sent */
+
         for (i = 0; i < in->nemails; i++) {
-            if (rv_email_equal(&in->emails[i], &addr)) {
+            if (in->keys[i].len == key.len
+                && memcmp(in->keys[i].data, key.data, key.len) == 0)
+            {
                 break;
             }
         }
@@ -123,6 +135,12 @@ rv_input_email(rv_input_t *in, const unsigned char *p, size_t len,
                 return RV_ERR_INTERNAL;
             }
 
+            key.data = rv_strdup(pool, key.data, key.len);
+            if (key.data == NULL) {
+                return RV_ERR_INTERNAL;
+            }
+
+            in->keys[in->nemails] = key;
             in->emails[in->nemails++] = addr;
         }
 

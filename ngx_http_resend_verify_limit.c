@@ -30,6 +30,7 @@
 
 #include "ngx_http_resend_verify_module.h"
 #include "ngx_http_resend_verify_limit.h"
+#include "ngx_http_resend_verify_email.h"
 
 
 #define NGX_HTTP_RV_LIMIT_MD_LEN                   32  /* SHA-256 */
@@ -344,33 +345,27 @@ ngx_http_resend_verify_limit_release(ngx_http_request_t *r,
 
 
 /*
- * SHA-256 of the normalized address: ASCII letters lowercased, every
- * other byte (UTF-8 included) as it is.
+ * SHA-256 of the address's key (rv_email_key()): the same normalisation
+ * as the request's de-duplication, so one mailbox is one node.
  */
 
 static ngx_int_t
 ngx_http_resend_verify_limit_hash(ngx_http_request_t *r, rv_str_t *email,
     u_char *md)
 {
-    u_char        *p, buf[RV_EMAIL_MAX_LEN];
-    size_t         i;
-    unsigned int   len;
+    u_char        buf[RV_EMAIL_KEY_MAX];
+    size_t        n;
+    unsigned int  len;
 
-    if (email->len <= sizeof(buf)) {
-        p = buf;
+    n = rv_email_key(buf, sizeof(buf), email->data, email->len);
 
-    } else {
-        p = ngx_pnalloc(r->pool, email->len);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
+    if (n == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: an address without a key");
+        return NGX_ERROR;
     }
 
-    for (i = 0; i < email->len; i++) {
-        p[i] = ngx_tolower(email->data[i]);
-    }
-
-    if (EVP_Digest(p, email->len, md, &len, EVP_sha256(), NULL) != 1
+    if (EVP_Digest(buf, n, md, &len, EVP_sha256(), NULL) != 1
         || len != NGX_HTTP_RV_LIMIT_MD_LEN)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -9,8 +9,10 @@
  *     of README.md ("Addresses"), written independently below;
  *   - rv_utf8_valid() agrees with the well-formedness table of Unicode
  *     (Table 3-7), and rv_utf8_decode() with it on the first character;
- *   - a valid address equals itself and its copy with the domain's case
- *     changed, and not its copy with the local part's case changed;
+ *   - a valid address whose domain is a valid IDN (it has a key) equals
+ *     itself, its copy with the domain's ASCII case changed and its copy
+ *     with the local part's ASCII case changed, and not its copy with a
+ *     letter of the local part replaced; the key is idempotent;
  *   - rv_email_mask() writes at most "size" bytes (into a block of exactly
  *     that size), for every size from 0 to the length + 8, and, when the
  *     size allows, gives the first character, "***" and "@domain";
@@ -318,6 +320,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rv_str_t        a, b;
     rv_lang_t       lang;
     unsigned char  *p, *q;
+    unsigned char   key[RV_EMAIL_KEY_MAX], key2[RV_EMAIL_KEY_MAX];
 
     p = fuzz_dup(data, size);
 
@@ -359,6 +362,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     a.data = p;
     a.len = size;
+
+    n = rv_email_key(key, sizeof(key), p, size);
+
+    if (n == 0) {
+        fuzz_assert(!rv_email_equal(&a, &a));
+        free(p);
+        return 0;
+    }
+
+    fuzz_assert(rv_email_key(key2, sizeof(key2), key, n) == n);
+    fuzz_assert(memcmp(key, key2, n) == 0);
     fuzz_assert(rv_email_equal(&a, &a));
 
     q = fuzz_dup(p, size);
@@ -380,7 +394,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_assert(rv_email_equal(&a, &b));
     fuzz_assert(rv_email_equal(&b, &a));
 
-    /* the local part exactly */
+    /* the local part without regard to ASCII case */
 
     memcpy(q, p, size);
     changed = 0;
@@ -393,7 +407,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    fuzz_assert(rv_email_equal(&a, &b) == !changed);
+    fuzz_assert(rv_email_equal(&a, &b));
+
+    /* but another letter is another mailbox */
+
+    if (changed) {
+        q[i] = q[i] == 'Z' ? 'y' : q[i] + 1;
+        fuzz_assert(!rv_email_equal(&a, &b));
+    }
 
     free(q);
     free(p);

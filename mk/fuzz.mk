@@ -45,7 +45,7 @@ $(FUZZ_BIN_DIR)/fuzz_%: fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard fuzz/*.h) \
                         $(wildcard ngx_http_resend_verify_*.h)
 	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) is missing (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -Ifuzz -o $@ $< $(CORE_SRCS) -lyajl -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -Ifuzz -o $@ $< $(CORE_SRCS) -lyajl -lidn2 -lcrypto
 
 # $(call fuzz_run,SECONDS): every target in turn; the summary at the end
 define fuzz_run

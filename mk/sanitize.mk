@@ -214,7 +214,7 @@ $(ASAN_UNIT_DIR)/%: t/unit/%.c $(CORE_SRCS) $(wildcard ngx_http_resend_verify_*.
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -O%,$(CFLAGS)) -O1 -fno-omit-frame-pointer \
 	    -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	    -I. -o $@ $< $(CORE_SRCS) -lyajl -lcrypto
+	    -I. -o $@ $< $(CORE_SRCS) -lyajl -lidn2 -lcrypto
 
 test-asan: nginx-asan unit-asan
 	$(file >$(UBSAN_SUPP_FILE),$(UBSAN_SUPP))

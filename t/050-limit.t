@@ -216,7 +216,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 3: the key is case-insensitive for ASCII; UTF-8 bytes are kept as they are
+=== TEST 3: the key is case-insensitive for ASCII; other UTF-8 of the local part is kept as it is
 --- http_config
     resend_verify_limit_zone zone=rv:1m cooldown=60s;
 --- config

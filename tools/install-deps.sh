@@ -6,7 +6,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-pkgs="gcc make perl nginx nginx-dev libyajl-dev libssl-dev libpcre2-dev
+pkgs="gcc make perl nginx nginx-dev libyajl-dev libidn2-dev libssl-dev libpcre2-dev
       zlib1g-dev libtest-base-perl libwww-perl libhttp-daemon-perl
       libtext-diff-perl ca-certificates clang libclang-rt-14-dev
       dpkg-dev debootstrap ${RESEND_VERIFY_EXTRA_PKGS:-}"

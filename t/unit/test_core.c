@@ -492,6 +492,36 @@ test_email(void)
     buf[67] = 'c'; buf[68] = 'o';
     ok(rv_email_valid(buf, 69) == 0, "64-byte label");
 
+    n = rv_email_key(buf, sizeof(buf), (unsigned char *) "Al.Ice+X@Example.COM",
+                     20);
+    is_str(buf, n, "al.ice+x@example.com", "key of an ASCII address");
+
+    n = rv_email_key(buf, sizeof(buf),
+                     (unsigned char *) "J\xc3\xb6rg@B\xc3\xbc" "cher.Example", 22);
+    is_str(buf, n, "j\xc3\xb6rg@xn--bcher-kva.example",
+           "key: A-label domain, non-ASCII local part kept");
+
+    n = rv_email_key(buf, sizeof(buf),
+                     (unsigned char *) "\xe5\xbc\xa0\xe4\xb8\x89@"
+                     "\xe4\xbe\x8b\xe5\xad\x90.\xe4\xb8\xad\xe5\x9b\xbd", 20);
+    is_str(buf, n, "\xe5\xbc\xa0\xe4\xb8\x89@xn--fsqu00a.xn--fiqs8s",
+           "key of a Chinese address");
+
+    n = rv_email_key(buf, 5, (unsigned char *) "alice@example.com", 17);
+    ok(n == 0, "key: a buffer too small gives 0");
+
+    n = rv_email_key(buf, sizeof(buf), (unsigned char *) "nope", 4);
+    ok(n == 0, "key of a non-address");
+
+    {
+        rv_str_t  a = rv_string("Alice@B\xc3\xbc" "cher.example");
+        rv_str_t  b = rv_string("alice@XN--BCHER-KVA.example");
+        rv_str_t  c = rv_string("alicf@xn--bcher-kva.example");
+
+        ok(rv_email_equal(&a, &b), "equal: one mailbox");
+        ok(!rv_email_equal(&a, &c), "equal: another mailbox");
+    }
+
     n = rv_email_mask(buf, sizeof(buf), (unsigned char *) "john@example.com",
                       16);
     is_str(buf, n, "j***@example.com", "mask");
@@ -562,8 +592,25 @@ test_form(void)
     rc = form("Email=a%40x.com&Email=a%40X.COM", 1, &in);
     ok(rc == RV_OK && in.nemails == 1, "duplicates collapse");
 
-    rc = form("Email=A%40x.com&Email=a%40x.com", 2, &in);
-    ok(rc == RV_OK && in.nemails == 2, "local parts compare exactly");
+    rc = form("Email=Alice%40x.com,alice%40X.com", 2, &in);
+    ok(rc == RV_OK && in.nemails == 1, "local parts fold ASCII case");
+    is_str(in.emails[0].data, in.emails[0].len, "Alice@x.com",
+           "the first spelling is the one sent");
+
+    rc = form("Email=a%40b%C3%BCcher.example,a%40xn--bcher-kva.example", 2,
+              &in);
+    ok(rc == RV_OK && in.nemails == 1, "a U-label and its A-label collapse");
+
+    rc = form("Email=a%40B%C3%9CCHER.example,a%40xn--bcher-kva.EXAMPLE", 2,
+              &in);
+    ok(rc == RV_OK && in.nemails == 1, "U-label case folds (UTS #46)");
+
+    rc = form("Email=a%40bu%CC%88cher.example,a%40b%C3%BCcher.example", 2,
+              &in);
+    ok(rc == RV_OK && in.nemails == 1, "NFD and NFC domains collapse");
+
+    rc = form("Email=a%40%E2%98%83.example", 1, &in);
+    ok(rc == RV_ERR_INVALID_EMAIL, "a domain IDNA2008 refuses is invalid");
 
     rc = form("Email=a%40x.com,,b%40y.com", 5, &in);
     ok(rc == RV_ERR_INVALID_EMAIL, "empty item");
