@@ -24,14 +24,26 @@
 /* creds->bad: what was last logged, so that each trouble is logged once */
 #define NGX_HTTP_RESEND_VERIFY_CREDS_INVALID  1
 #define NGX_HTTP_RESEND_VERIFY_CREDS_GONE     2
+#define NGX_HTTP_RESEND_VERIFY_CREDS_NOTREG   3
+
+/* a file changed within this many milliseconds may still be written */
+#define NGX_HTTP_RESEND_VERIFY_CREDS_SETTLE   1000
 
 
 static const char *ngx_http_resend_verify_creds_load(
     ngx_http_resend_verify_creds_t *creds, ngx_log_t *log, ngx_uint_t *line,
-    ngx_err_t *syserr);
+    ngx_err_t *syserr, ngx_uint_t *changed);
+static void ngx_http_resend_verify_creds_stat(ngx_file_info_t *fi,
+    ngx_http_resend_verify_creds_stat_t *st);
+static ngx_int_t ngx_http_resend_verify_creds_settled(
+    ngx_http_resend_verify_creds_stat_t *st);
 static const char *ngx_http_resend_verify_creds_parse(u_char *p, size_t len,
     ngx_str_t *id, ngx_str_t *secret, ngx_str_t *token, ngx_uint_t *line);
 static void ngx_http_resend_verify_creds_cleanup(void *data);
+
+
+/* the file changed while it was read: try again later */
+static const char  ngx_http_resend_verify_creds_busy[] = "is being written";
 
 
 char *
@@ -43,7 +55,7 @@ ngx_http_resend_verify_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
     const char                      *err;
     ngx_err_t                        syserr;
     ngx_str_t                       *value;
-    ngx_uint_t                       line;
+    ngx_uint_t                       n, line, changed;
     ngx_file_info_t                  fi;
     ngx_pool_cleanup_t              *cln;
     ngx_http_resend_verify_creds_t  *creds, **field;
@@ -75,7 +87,13 @@ ngx_http_resend_verify_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
     cln->handler = ngx_http_resend_verify_creds_cleanup;
     cln->data = creds;
 
-    err = ngx_http_resend_verify_creds_load(creds, cf->log, &line, &syserr);
+    for (n = 0; n < 3; n++) {
+        err = ngx_http_resend_verify_creds_load(creds, cf->log, &line,
+                                                &syserr, &changed);
+        if (err != ngx_http_resend_verify_creds_busy) {
+            break;
+        }
+    }
 
     if (err) {
         if (line) {
@@ -107,19 +125,23 @@ ngx_http_resend_verify_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * Looks at the file at most once a second; a changed file is read again.
- * A file that cannot be read, or is not valid, leaves the credentials in
- * use as they are and is logged once.
+ * Looks at the file at most once a second; a changed file is read again
+ * once it has not changed for a second, so that a file caught while it
+ * is written in place is not taken (a file renamed into place is read at
+ * the next look).  A file that cannot be read, is not a regular file or
+ * is not valid leaves the credentials in use as they are and is logged
+ * once.
  */
 
 void
 ngx_http_resend_verify_creds_get(ngx_http_request_t *r,
     ngx_http_resend_verify_creds_t *creds)
 {
-    const char       *err;
-    ngx_err_t         syserr;
-    ngx_uint_t        line;
-    ngx_file_info_t   fi;
+    const char                           *err;
+    ngx_err_t                             syserr;
+    ngx_uint_t                            line, changed;
+    ngx_file_info_t                       fi;
+    ngx_http_resend_verify_creds_stat_t   st;
 
     if (creds->checked == ngx_time()) {
         return;
@@ -139,20 +161,52 @@ ngx_http_resend_verify_creds_get(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_file_uniq(&fi) == creds->uniq
-        && ngx_file_mtime(&fi) == creds->mtime
-        && ngx_file_size(&fi) == creds->fsize)
+    /* a FIFO or a device would block the worker in open() or read() */
+
+    if (!ngx_is_file(&fi)) {
+        if (creds->bad != NGX_HTTP_RESEND_VERIFY_CREDS_NOTREG) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "resend_verify: credentials file \"%V\" is not a "
+                          "regular file, the credentials in use stay",
+                          &creds->path);
+            creds->bad = NGX_HTTP_RESEND_VERIFY_CREDS_NOTREG;
+        }
+
+        return;
+    }
+
+    ngx_http_resend_verify_creds_stat(&fi, &st);
+
+    if (!creds->recent
+        && ngx_memcmp(&st, &creds->st, sizeof(st)) == 0)
     {
         return;
     }
 
+    if (!ngx_http_resend_verify_creds_settled(&st)) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "resend_verify: credentials file \"%V\" changed "
+                       "less than a second ago", &creds->path);
+        return;
+    }
+
     err = ngx_http_resend_verify_creds_load(creds, r->connection->log, &line,
-                                            &syserr);
+                                            &syserr, &changed);
+
+    if (err == ngx_http_resend_verify_creds_busy) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "resend_verify: credentials file \"%V\" changed "
+                       "while it was read", &creds->path);
+        return;
+    }
 
     if (err == NULL) {
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "resend_verify: credentials file \"%V\" read again",
-                      &creds->path);
+        if (changed) {
+            ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                          "resend_verify: credentials file \"%V\" read "
+                          "again", &creds->path);
+        }
+
         creds->bad = 0;
         return;
     }
@@ -172,28 +226,38 @@ ngx_http_resend_verify_creds_get(ngx_http_request_t *r,
     /* do not read this version again */
 
     creds->bad = NGX_HTTP_RESEND_VERIFY_CREDS_INVALID;
-    creds->uniq = ngx_file_uniq(&fi);
-    creds->mtime = ngx_file_mtime(&fi);
-    creds->fsize = ngx_file_size(&fi);
+    creds->st = st;
+    creds->recent = 0;
 }
 
 
+/*
+ * Opens without blocking (a FIFO swapped in after the stat() must not
+ * hang the worker), takes only a regular file, and reads it whole; if the
+ * file's stat changed meanwhile, it was being written: "busy".  Content
+ * equal to what is in use only updates the stat (*changed = 0).
+ */
+
 static const char *
 ngx_http_resend_verify_creds_load(ngx_http_resend_verify_creds_t *creds,
-    ngx_log_t *log, ngx_uint_t *line, ngx_err_t *syserr)
+    ngx_log_t *log, ngx_uint_t *line, ngx_err_t *syserr, ngx_uint_t *changed)
 {
-    u_char           *data;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_str_t         id, secret, token;
-    ngx_file_t        file;
-    const char       *err;
-    ngx_file_info_t   fi;
+    u_char                               *data;
+    size_t                                size;
+    ssize_t                               n;
+    ngx_fd_t                              fd;
+    ngx_str_t                             id, secret, token;
+    ngx_file_t                            file;
+    const char                           *err;
+    ngx_file_info_t                       fi;
+    ngx_http_resend_verify_creds_stat_t   st, st2;
 
     *line = 0;
     *syserr = 0;
+    *changed = 0;
 
-    fd = ngx_open_file(creds->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    fd = ngx_open_file(creds->path.data, NGX_FILE_RDONLY|NGX_FILE_NONBLOCK,
+                       NGX_FILE_OPEN, 0);
 
     if (fd == NGX_INVALID_FILE) {
         *syserr = ngx_errno;
@@ -201,11 +265,17 @@ ngx_http_resend_verify_creds_load(ngx_http_resend_verify_creds_t *creds,
     }
 
     data = NULL;
+    size = 0;
     err = NULL;
 
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
         *syserr = ngx_errno;
         err = "cannot be read";
+        goto done;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        err = "is not a regular file";
         goto done;
     }
 
@@ -216,7 +286,13 @@ ngx_http_resend_verify_creds_load(ngx_http_resend_verify_creds_t *creds,
         goto done;
     }
 
-    data = ngx_alloc((size_t) ngx_file_size(&fi), log);
+    ngx_http_resend_verify_creds_stat(&fi, &st);
+
+    size = (size_t) ngx_file_size(&fi);
+
+    /* one byte more: a file that grew while it is read shows */
+
+    data = ngx_alloc(size + 1, log);
     if (data == NULL) {
         err = "cannot be read";
         goto done;
@@ -227,15 +303,37 @@ ngx_http_resend_verify_creds_load(ngx_http_resend_verify_creds_t *creds,
     file.name = creds->path;
     file.log = log;
 
-    n = ngx_read_file(&file, data, (size_t) ngx_file_size(&fi), 0);
+    n = ngx_read_file(&file, data, size + 1, 0);
 
-    if (n != (ssize_t) ngx_file_size(&fi)) {
+    if (n == NGX_ERROR) {
         *syserr = ngx_errno;
         err = "cannot be read";
         goto done;
     }
 
-    err = ngx_http_resend_verify_creds_parse(data, n, &id, &secret, &token,
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        *syserr = ngx_errno;
+        err = "cannot be read";
+        goto done;
+    }
+
+    ngx_http_resend_verify_creds_stat(&fi, &st2);
+
+    if ((size_t) n != size || ngx_memcmp(&st, &st2, sizeof(st)) != 0) {
+        err = ngx_http_resend_verify_creds_busy;
+        goto done;
+    }
+
+    if (creds->data && creds->size == size
+        && ngx_memcmp(creds->data, data, size) == 0)
+    {
+        /* the same credentials: nothing to replace */
+        creds->st = st;
+        creds->recent = !ngx_http_resend_verify_creds_settled(&st);
+        goto done;
+    }
+
+    err = ngx_http_resend_verify_creds_parse(data, size, &id, &secret, &token,
                                              line);
     if (err) {
         goto done;
@@ -246,28 +344,70 @@ ngx_http_resend_verify_creds_load(ngx_http_resend_verify_creds_t *creds,
     ngx_http_resend_verify_creds_cleanup(creds);
 
     creds->data = data;
-    creds->size = n;
+    creds->size = size;
     creds->id = id;
     creds->secret = secret;
     creds->token = token;
 
     rv_hmac_key_init(&creds->key, secret.data, secret.len);
-    creds->uniq = ngx_file_uniq(&fi);
-    creds->mtime = ngx_file_mtime(&fi);
-    creds->fsize = ngx_file_size(&fi);
+    creds->st = st;
+    creds->recent = !ngx_http_resend_verify_creds_settled(&st);
+    *changed = 1;
 
     data = NULL;
 
 done:
 
     if (data) {
-        ngx_explicit_memzero(data, (size_t) ngx_file_size(&fi));
+        ngx_explicit_memzero(data, size + 1);
         ngx_free(data);
     }
 
     ngx_close_file(fd);
 
     return err;
+}
+
+
+static void
+ngx_http_resend_verify_creds_stat(ngx_file_info_t *fi,
+    ngx_http_resend_verify_creds_stat_t *st)
+{
+    ngx_memzero(st, sizeof(ngx_http_resend_verify_creds_stat_t));
+
+    st->uniq = ngx_file_uniq(fi);
+    st->size = ngx_file_size(fi);
+    st->mtime = fi->st_mtime;
+    st->ctime = fi->st_ctime;
+
+#if (NGX_DARWIN)
+    st->mtime_ns = fi->st_mtimespec.tv_nsec;
+    st->ctime_ns = fi->st_ctimespec.tv_nsec;
+#else
+    st->mtime_ns = fi->st_mtim.tv_nsec;
+    st->ctime_ns = fi->st_ctim.tv_nsec;
+#endif
+}
+
+
+/*
+ * The status change time (any write, rename or chmod sets it, and no one
+ * can set it back) is at least a second old.  One in the future (the
+ * clock was set back) cannot tell, and counts as settled.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_creds_settled(ngx_http_resend_verify_creds_stat_t *st)
+{
+    ngx_msec_int_t   age;
+    ngx_time_t      *tp;
+
+    tp = ngx_timeofday();
+
+    age = (ngx_msec_int_t) (tp->sec - st->ctime) * 1000
+          + (ngx_msec_int_t) tp->msec - st->ctime_ns / 1000000;
+
+    return age < 0 || age >= NGX_HTTP_RESEND_VERIFY_CREDS_SETTLE;
 }
 
 

@@ -16,6 +16,20 @@
 
 
 /*
+ * What says a file changed: its inode, its size, and its modification
+ * and status change times to the nanosecond.
+ */
+typedef struct {
+    ngx_file_uniq_t     uniq;
+    off_t               size;
+    time_t              mtime;
+    long                mtime_ns;
+    time_t              ctime;
+    long                ctime_ns;
+} ngx_http_resend_verify_creds_stat_t;
+
+
+/*
  * Credentials read from a file, and read again when the file changes:
  * each worker looks at the file at most once a second.  The values live
  * in one malloc()ed block that is wiped before it is freed.
@@ -31,10 +45,9 @@ typedef struct {
     rv_hmac_key_t       key;        /* made from the secret */
 
     time_t              checked;
-    time_t              mtime;
-    off_t               fsize;
-    ngx_file_uniq_t     uniq;
+    ngx_http_resend_verify_creds_stat_t  st;    /* of the version seen */
     ngx_uint_t          bad;        /* the trouble last logged */
+    unsigned            recent:1;   /* read while it was still changing */
 } ngx_http_resend_verify_creds_t;
 
 
