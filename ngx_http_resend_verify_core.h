@@ -80,6 +80,8 @@ typedef enum {
 void *rv_alloc(rv_pool_t *pool, size_t size);
 unsigned char *rv_strdup(rv_pool_t *pool, const unsigned char *p, size_t len);
 
+const char *rv_origin_check(const unsigned char *p, size_t len);
+
 int rv_utf8_valid(const unsigned char *p, size_t len);
 size_t rv_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp);
 

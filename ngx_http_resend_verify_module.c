@@ -634,9 +634,9 @@ ngx_http_resend_verify_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_resend_verify_loc_conf_t *rvcf = conf;
 
-    u_char      *p, *host;
     ngx_str_t   *value, *o;
     ngx_uint_t   i;
+    const char  *err;
 
     if (rvcf->allow_origins == NGX_CONF_UNSET_PTR) {
         rvcf->allow_origins = ngx_array_create(cf->pool, 4, sizeof(ngx_str_t));
@@ -649,28 +649,16 @@ ngx_http_resend_verify_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd,
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        /* an origin is "scheme://host[:port]": no path, no slash */
+        /* only what a browser can send in an Origin header */
 
-        p = value[i].data;
+        err = rv_origin_check(value[i].data, value[i].len);
 
-        if (ngx_strncasecmp(p, (u_char *) "https://", 8) == 0) {
-            host = p + 8;
-
-        } else if (ngx_strncasecmp(p, (u_char *) "http://", 7) == 0) {
-            host = p + 7;
-
-        } else {
-            host = NULL;
-        }
-
-        if (host == NULL || host == p + value[i].len
-            || ngx_strlchr(host, p + value[i].len, '/') != NULL
-            || ngx_strlchr(host, p + value[i].len, '*') != NULL)
-        {
+        if (err) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid origin \"%V\" in \"%V\" directive, "
-                               "it must be like \"https://example.com\"",
-                               &value[i], &cmd->name);
+                               "invalid origin \"%V\" in \"%V\" directive: "
+                               "it %s; it must be like "
+                               "\"https://example.com\"",
+                               &value[i], &cmd->name, err);
             return NGX_CONF_ERROR;
         }
 

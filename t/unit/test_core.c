@@ -535,6 +535,78 @@ test_email(void)
 }
 
 
+static void
+test_origin(void)
+{
+    size_t       i;
+    const char  *err;
+
+    static const char  *good[] = {
+        "https://example.com",
+        "http://example.com",
+        "https://www.example.co.uk:8443",
+        "http://127.0.0.1:8080",
+        "http://localhost",
+        "https://xn--bcher-kva.example",
+        "http://[::1]:8080",
+        "https://[2001:db8::1]",
+        "http://example.com:443",
+        "https://example.com:80",
+        "https://a_b.example.com",
+        "https://example.com:65535",
+    };
+
+    static const struct {
+        const char  *origin;
+        const char  *why;
+    } bad[] = {
+        { "example.com", "no \"http://\"" },
+        { "ftp://example.com", "no \"http://\"" },
+        { "HTTPS://example.com", "upper case in its scheme" },
+        { "https://Example.com", "upper case in its host" },
+        { "https://u@example.com", "user information" },
+        { "https://u:p@example.com", "user information" },
+        { "https://example.com/", "a path" },
+        { "https://example.com/x", "a path" },
+        { "https://example.com?x", "a query" },
+        { "https://example.com#", "a fragment" },
+        { "https://*.example.com", "a wildcard" },
+        { "https://", "no host" },
+        { "https://:443", "no host" },
+        { "https://example.com:", "an empty port" },
+        { "https://example.com:443", "default port" },
+        { "http://example.com:80", "default port" },
+        { "https://example.com:0443", "leading zero" },
+        { "https://example.com:0", "leading zero" },
+        { "https://example.com:65536", "invalid port" },
+        { "https://example.com:8x", "invalid port" },
+        { "https://example.com.", "trailing dot" },
+        { "https://example..com", "empty label" },
+        { "https://.example.com", "empty label" },
+        { "https://b\xc3\xbc" "cher.example", "non-ASCII" },
+        { "https://exa mple.com", "invalid character" },
+        { "http://[::1", "invalid IPv6" },
+        { "http://[]", "invalid IPv6" },
+        { "http://[::G]", "invalid IPv6" },
+        { "http://[2001:DB8::1]", "upper case in its host" },
+        { "http://[::1]x", "invalid host" },
+        { "http://[::1]:80", "default port" },
+    };
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        err = rv_origin_check((unsigned char *) good[i], strlen(good[i]));
+        ok(err == NULL, "origin %s: %s", good[i], err ? err : "ok");
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err = rv_origin_check((unsigned char *) bad[i].origin,
+                              strlen(bad[i].origin));
+        ok(err != NULL && strstr(err, bad[i].why) != NULL,
+           "origin %s refused: %s", bad[i].origin, err ? err : "accepted");
+    }
+}
+
+
 static rv_err_t
 form(const char *body, size_t max, rv_input_t *in)
 {
@@ -860,6 +932,7 @@ main(int argc, char **argv)
     test_sign_optional();
     test_timestamp_nonce();
     test_email();
+    test_origin();
     test_form();
     test_reply();
 
