@@ -33,21 +33,33 @@ static const uint32_t  rv_unreserved[] = {
     0, 0, 0, 0
 };
 
-#define rv_is_unreserved(c)  (rv_unreserved[(c) >> 5] & (1U << ((c) & 0x1f)))
+/* and what JavaScript's encodeURIComponent() leaves too: ! ' ( ) * */
+static const uint32_t  rv_uri_component[] = {
+    0x00000000,
+    0x03ff6782,   /* 0000 0011 1111 1111  0110 0111 1000 0010 */
+    0x87fffffe,   /* 1000 0111 1111 1111  1111 1111 1111 1110 */
+    0x47fffffe,   /* 0100 0111 1111 1111  1111 1111 1111 1110 */
+    0, 0, 0, 0
+};
+
+#define rv_is_kept(set, c)  ((set)[(c) >> 5] & (1U << ((c) & 0x1f)))
 
 
 static const char  rv_hex[] = "0123456789ABCDEF";
+static const char  rv_hex_lc[] = "0123456789abcdef";
 
 
-size_t
-rv_percent_encoded_len(const unsigned char *src, size_t len)
+/* one encoder for both sets: everything else becomes "%XX" */
+
+static inline size_t
+rv_encoded_len(const unsigned char *src, size_t len, const uint32_t *set)
 {
     size_t  n;
 
     n = len;
 
     while (len--) {
-        if (!rv_is_unreserved(*src)) {
+        if (!rv_is_kept(set, *src)) {
             n += 2;
         }
 
@@ -58,15 +70,16 @@ rv_percent_encoded_len(const unsigned char *src, size_t len)
 }
 
 
-size_t
-rv_percent_encode(unsigned char *dst, const unsigned char *src, size_t len)
+static inline size_t
+rv_encode(unsigned char *dst, const unsigned char *src, size_t len,
+    const uint32_t *set)
 {
     unsigned char  *p;
 
     p = dst;
 
     while (len--) {
-        if (rv_is_unreserved(*src)) {
+        if (rv_is_kept(set, *src)) {
             *p++ = *src;
 
         } else {
@@ -79,6 +92,50 @@ rv_percent_encode(unsigned char *dst, const unsigned char *src, size_t len)
     }
 
     return p - dst;
+}
+
+
+size_t
+rv_percent_encoded_len(const unsigned char *src, size_t len)
+{
+    return rv_encoded_len(src, len, rv_unreserved);
+}
+
+
+size_t
+rv_percent_encode(unsigned char *dst, const unsigned char *src, size_t len)
+{
+    return rv_encode(dst, src, len, rv_unreserved);
+}
+
+
+size_t
+rv_uri_component_encoded_len(const unsigned char *src, size_t len)
+{
+    return rv_encoded_len(src, len, rv_uri_component);
+}
+
+
+size_t
+rv_uri_component_encode(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    return rv_encode(dst, src, len, rv_uri_component);
+}
+
+
+/* lower-case hex, 2 * len bytes */
+
+unsigned char *
+rv_hex_lower(unsigned char *dst, const unsigned char *src, size_t len)
+{
+    while (len--) {
+        *dst++ = rv_hex_lc[*src >> 4];
+        *dst++ = rv_hex_lc[*src & 0xf];
+        src++;
+    }
+
+    return dst;
 }
 
 
@@ -481,10 +538,7 @@ static size_t         rv_nonce_left;
 int
 rv_make_nonce(unsigned char *buf)
 {
-    int             i;
     unsigned char  *rnd;
-
-    static const char  hex[] = "0123456789abcdef";
 
     if (rv_nonce_left < RV_NONCE_LEN / 2) {
         if (RAND_bytes(rv_nonce_pool, RV_NONCE_POOL) != 1) {
@@ -496,10 +550,7 @@ rv_make_nonce(unsigned char *buf)
 
     rnd = rv_nonce_pool + RV_NONCE_POOL - rv_nonce_left;
 
-    for (i = 0; i < RV_NONCE_LEN / 2; i++) {
-        buf[2 * i] = hex[rnd[i] >> 4];
-        buf[2 * i + 1] = hex[rnd[i] & 0xf];
-    }
+    (void) rv_hex_lower(buf, rnd, RV_NONCE_LEN / 2);
 
     /* a nonce's bytes are used once */
 

@@ -62,6 +62,14 @@ size_t rv_percent_encode(unsigned char *dst, const unsigned char *src,
     size_t len);
 size_t rv_percent_encoded_len(const unsigned char *src, size_t len);
 
+/* JavaScript's encodeURIComponent(): also keeps ! ' ( ) * (a form body) */
+size_t rv_uri_component_encode(unsigned char *dst, const unsigned char *src,
+    size_t len);
+size_t rv_uri_component_encoded_len(const unsigned char *src, size_t len);
+
+unsigned char *rv_hex_lower(unsigned char *dst, const unsigned char *src,
+    size_t len);
+
 int rv_rpc_sign(rv_rpc_t *rpc, rv_pool_t *pool, rv_signed_t *out,
     int want_string_to_sign);
 
