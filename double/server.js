@@ -3,7 +3,9 @@
 // Local test double of the Alibaba Cloud Domain API (RPC gateway) for the one
 // action the nginx module calls: ResendEmailVerification (2018-01-29).
 // It verifies HMAC-SHA1 "SignatureVersion 1.0" signatures with the official
-// @alicloud/openapi-util and follows /work/shared/aliyun/API.md §5 in order.
+// @alicloud/openapi-util and follows /work/shared/aliyun/API.md §5 in order;
+// a request whose Authorization starts with "ACS3-" takes the V3 path
+// (double/acs3.js, API.md §6).
 //
 //   node double/server.js [--listen 127.0.0.1] [--port N] [--key ID:SECRET[:STSTOKEN]]...
 //       [--sts-issued FILE]   (also the STS credentials double/credentials.js issued)
@@ -18,6 +20,7 @@ const fs = require('fs');
 const crypto = require('crypto');
 
 const OpenApiUtil = require('@alicloud/openapi-util').default;
+const { makeV3, isV3 } = require('./acs3.js');
 
 const DEFAULT_KEY = {
   id: 'LTAI5tTestOnlyKeyId0001',
@@ -83,6 +86,9 @@ const E = {
   stsExpired: () => new ApiError(400, 'InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.'),
   stsMismatch: () => new ApiError(400, 'InvalidSecurityToken.MismatchWithAccessKey',
     'Specified SecurityToken does not match the AccessKeyId.'),
+  incompleteSignature: (sts) => new ApiError(400, 'IncompleteSignature',
+    'The request signature does not conform to Aliyun standards.' + (sts ? ' server string to sign is:' + sts : '')),
+  missingSecurityToken: () => new ApiError(400, 'MissingSecurityToken', 'SecurityToken is mandatory for this action.'),
   nonceUsed: () => new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.'),
   apiNotFound: () => new ApiError(404, 'InvalidApi.NotFound', 'Specified api is not found, please check your url and method.'),
   throttling: () => new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.'),
@@ -171,8 +177,36 @@ function createDouble(options = {}) {
     while (nonces.size > MAX_NONCES) nonces.delete(nonces.keys().next().value);
   }
 
-  // API.md §5, steps 1-12. Returns {status, code, body(object)}; throws ApiError.
-  function handle(method, url, headers, body) {
+  // API.md §5, steps 10-12, for both paths
+  function finish(action, params) {
+    const has = (n) => Object.prototype.hasOwnProperty.call(params, n);
+    // 10
+    if (action !== ACTION) throw E.apiNotFound();
+    if (!has('Email') || params.Email === '') throw E.missing('Email');
+    // 11
+    const lower = params.Email.toLowerCase();
+    if (lower.includes('throttle')) throw E.throttling();
+    if (lower.includes('internalerror')) throw E.internal();
+    if (lower.includes('unavailable')) throw E.unavailable();
+    // 12
+    const SuccessList = [];
+    const FailList = [];
+    for (const email of params.Email.split(',')) {
+      if (!EMAIL_RE.test(email)) FailList.push({ Code: 'ParameterIllegall', Message: 'Parameter error', Email: email });
+      else if (email.toLowerCase().includes('quota')) FailList.push({ Code: 'SendTokenQuotaExceeded', Message: QUOTA_MESSAGE, Email: email });
+      else SuccessList.push({ Code: 'Success', Message: 'Success', Email: email });
+    }
+    return { status: 200, code: 'OK', params, body: { SuccessList, FailList } };
+  }
+
+  const handleV3 = makeV3({
+    E, keys, versions, skewMs, now, parseTimestamp, decodeForm, finish,
+    nonces: { has: (k) => nonces.has(k), remember: rememberNonce },
+  });
+
+  // API.md §5, steps 1-12 (§6 for V3). Returns {status, code, body(object)}; throws ApiError.
+  function handle(method, url, headers, body, rawBody) {
+    if (isV3(headers)) return handleV3(method, url, headers, body, rawBody);
     // 1
     if (method !== 'GET' && method !== 'POST') throw E.unsupportedMethod();
     // 2
@@ -221,23 +255,8 @@ function createDouble(options = {}) {
     const nk = params.AccessKeyId + '\n' + params.SignatureNonce;
     if (nonces.has(nk)) throw E.nonceUsed();
     rememberNonce(nk);
-    // 10
-    if (params.Action !== ACTION) throw E.apiNotFound();
-    if (!has('Email') || params.Email === '') throw E.missing('Email');
-    // 11
-    const lower = params.Email.toLowerCase();
-    if (lower.includes('throttle')) throw E.throttling();
-    if (lower.includes('internalerror')) throw E.internal();
-    if (lower.includes('unavailable')) throw E.unavailable();
-    // 12
-    const SuccessList = [];
-    const FailList = [];
-    for (const email of params.Email.split(',')) {
-      if (!EMAIL_RE.test(email)) FailList.push({ Code: 'ParameterIllegall', Message: 'Parameter error', Email: email });
-      else if (email.toLowerCase().includes('quota')) FailList.push({ Code: 'SendTokenQuotaExceeded', Message: QUOTA_MESSAGE, Email: email });
-      else SuccessList.push({ Code: 'Success', Message: 'Success', Email: email });
-    }
-    return { status: 200, code: 'OK', params, body: { SuccessList, FailList } };
+    // 10-12
+    return finish(params.Action, params);
   }
 
   function envelope(requestId, err) {
@@ -259,7 +278,8 @@ function createDouble(options = {}) {
     }
   }
 
-  function respond(req, res, received, bodyStr, truncated) {
+  function respond(req, res, received, raw, truncated) {
+    const bodyStr = raw.toString('utf8');
     const requestId = crypto.randomUUID().toUpperCase();
     const url = req.url || '';
     const headers = headerObject(req.rawHeaders || []);
@@ -269,7 +289,7 @@ function createDouble(options = {}) {
     let params = {};
     try {
       if (truncated) throw E.tooLarge();
-      const r = handle(req.method, url, headers, bodyStr);
+      const r = handle(req.method, url, headers, bodyStr, raw);
       status = r.status;
       code = r.code;
       params = r.params;
@@ -335,7 +355,7 @@ function createDouble(options = {}) {
       if (done) return;
       done = true;
       try {
-        respond(req, res, received, Buffer.concat(chunks).toString('utf8'), true);
+        respond(req, res, received, Buffer.concat(chunks), true);
       } catch (e) {
         res.destroy();
       }
@@ -361,7 +381,7 @@ function createDouble(options = {}) {
       if (done) return;
       done = true;
       try {
-        respond(req, res, received, Buffer.concat(chunks).toString('utf8'), false);
+        respond(req, res, received, Buffer.concat(chunks), false);
       } catch (e) {
         process.stderr.write(`double: ${e && e.stack}\n`);
         try { res.writeHead(500); res.end(); } catch (_) { res.destroy(); }
