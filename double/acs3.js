@@ -42,7 +42,8 @@ function timingSafeEqualStr(a, b) {
 
 /**
  * @param {object} d  what the double shares with this path: E (errors),
- *   keys, versions, skewMs, now(), parseTimestamp(), decodeForm(),
+ *   findKey(id) (the key, or throws), versions, skewMs, now(),
+ *   parseTimestamp(), decodeForm(),
  *   nonces ({has, remember}), finish(params) (API.md 5, steps 10-12)
  */
 function makeV3(d) {
@@ -79,8 +80,7 @@ function makeV3(d) {
       if (typeof headers[n] !== 'string' || headers[n].trim() === '') throw E.incompleteSignature('');
     }
     // 5
-    const key = d.keys.get(credential);
-    if (!key) throw E.keyNotFound();
+    const key = d.findKey(credential);
     // 6
     if (!d.versions.has(headers['x-acs-version'])) throw E.invalidVersion();
     // 7
@@ -102,7 +102,7 @@ function makeV3(d) {
     if (!timingSafeEqualStr(em[4], signature)) throw E.sigMismatch(sts);
     // 10
     const token = headers['x-acs-security-token'];
-    if (key.token !== null) {
+    if (key.token != null) {
       if (token === undefined) throw E.missingSecurityToken();
       if (token !== key.token) throw E.stsMismatch();
     } else if (token !== undefined) {

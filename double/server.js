@@ -177,6 +177,14 @@ function createDouble(options = {}) {
     while (nonces.size > MAX_NONCES) nonces.delete(nonces.keys().next().value);
   }
 
+  // API.md §5 step 5, for both paths: the key, or the error
+  function findKey(id) {
+    const key = stsIssued ? stsIssued(id) : keys.get(id);
+    if (!key) throw E.keyNotFound();
+    if (key.expires !== undefined && (key.revoked || now() >= key.expires)) throw E.stsExpired();
+    return key;
+  }
+
   // API.md §5, steps 10-12, for both paths
   function finish(action, params) {
     const has = (n) => Object.prototype.hasOwnProperty.call(params, n);
@@ -200,7 +208,7 @@ function createDouble(options = {}) {
   }
 
   const handleV3 = makeV3({
-    E, keys, versions, skewMs, now, parseTimestamp, decodeForm, finish,
+    E, findKey, versions, skewMs, now, parseTimestamp, decodeForm, finish,
     nonces: { has: (k) => nonces.has(k), remember: rememberNonce },
   });
 
@@ -234,9 +242,7 @@ function createDouble(options = {}) {
     const fmt = params.Format.toLowerCase();
     if (fmt !== 'json' && fmt !== 'xml') throw E.invalidFormat();
     // 5
-    const key = stsIssued ? stsIssued(params.AccessKeyId) : keys.get(params.AccessKeyId);
-    if (!key) throw E.keyNotFound();
-    if (key.expires !== undefined && (key.revoked || now() >= key.expires)) throw E.stsExpired();
+    const key = findKey(params.AccessKeyId);
     // 6
     const ts = parseTimestamp(params.Timestamp);
     if (ts === null) throw E.tsFormat();
