@@ -250,9 +250,32 @@ if (system("cd '$Top' && '$Node' -e \"require.resolve('playwright-core')\" "
 # ---------------------------------------------------------------------------
 # The demo's nginx.conf, rendered as tools/demo.sh does
 
+# As root, the workers run as nobody where nobody can read the pages and enter
+# the servroot, else (a 0700 checkout) as root, as tools/demo.sh decides.
+sub nobody_can_read {
+    my @pw = getpwnam('nobody') or return 0;
+    my $pid = fork;
+    return 0 unless defined $pid;
+    if ($pid == 0) {
+        $( = $pw[3];
+        $) = "$pw[3] $pw[3]";    # the supplementary groups too
+        POSIX::setuid($pw[2]);
+        POSIX::_exit(($> == $pw[2] && -r "$Top/examples/signup.html" && -x $Servroot) ? 0 : 1);
+    }
+    waitpid($pid, 0);
+    return $? == 0;
+}
+
+sub worker_user {
+    return '' unless $> == 0;
+    return 'user root;' unless nobody_can_read();
+    my $group = getgrgid((getpwnam('nobody'))[3]);
+    return "user nobody $group;";
+}
+
 sub render_conf {
     my $load = $ENV{TEST_NGINX_LOAD_MODULE} ? "load_module $ENV{TEST_NGINX_LOAD_MODULE};" : '';
-    my %v = (RUNDIR => $Servroot, TOP => $Top, PORT => $Port,
+    my %v = (RUNDIR => $Servroot, TOP => $Top, PORT => $Port, USER => worker_user(),
              DOUBLE_PORT => $DoublePort, KEY_ID => $KeyId,
              KEY_SECRET => $KeySecret, LOAD_MODULE => $load);
     my $conf = slurp("$Top/examples/demo.conf.in");

@@ -21,7 +21,23 @@ if [ -n "${TEST_NGINX_LOAD_MODULE:-}" ]; then
     load="load_module ${TEST_NGINX_LOAD_MODULE};"
 fi
 
-sed -e "s|@RUNDIR@|$run|g" -e "s|@TOP@|$top|g" -e "s|@PORT@|$port|g" \
+# As root, nginx runs its workers as "nobody", who must read the pages and
+# enter the run directory.  A checkout nobody cannot read (one under /root,
+# mode 0700) would serve 404s: then the workers run as root, which is what
+# the harness does too (they listen on 127.0.0.1 only), and we say so.
+user=""
+if [ "$(id -u)" = 0 ]; then
+    if runuser -u nobody -- sh -c 'test -r "$1" && test -x "$2"' _ \
+           "$top/examples/signup.html" "$run" 2>/dev/null; then
+        user="user nobody $(id -gn nobody);"
+    else
+        user="user root;"
+        echo "make run: nobody cannot read $top (a 0700 checkout?):" \
+             "the demo's nginx workers run as root" >&2
+    fi
+fi
+
+sed -e "s|@RUNDIR@|$run|g" -e "s|@USER@|$user|g" -e "s|@TOP@|$top|g" -e "s|@PORT@|$port|g" \
     -e "s|@DOUBLE_PORT@|$double_port|g" -e "s|@KEY_ID@|$key_id|g" \
     -e "s|@KEY_SECRET@|$key_secret|g" -e "s|@LOAD_MODULE@|$load|g" \
     "$top/examples/demo.conf.in" > "$run/nginx.conf"
