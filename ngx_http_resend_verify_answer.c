@@ -13,7 +13,12 @@
 
 #include "ngx_http_resend_verify_module.h"
 #include "ngx_http_resend_verify_answer.h"
+#include "ngx_http_resend_verify_reserve.h"
 #include "ngx_http_resend_verify_send.h"
+
+
+static void ngx_http_resend_verify_unspent(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, const char *why);
 
 
 ngx_int_t
@@ -42,6 +47,11 @@ ngx_http_resend_verify_answer(ngx_http_request_t *r,
     if (call->rc == NGX_HTTP_GATEWAY_TIME_OUT) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resend_verify: the upstream call timed out");
+
+        if (!call->sent) {
+            ngx_http_resend_verify_unspent(r, ctx, "the connect timed out");
+        }
+
 
         ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_TIMEOUT);
         ngx_http_resend_verify_count_upstream(r, NULL, NGX_HTTP_RV_UP_TIMEOUT);
@@ -76,6 +86,10 @@ ngx_http_resend_verify_answer(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resend_verify: the upstream call failed (%i)",
                       call->rc);
+
+        if (!call->sent && !call->too_big) {
+            ngx_http_resend_verify_unspent(r, ctx, "no connection");
+        }
 
         ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_UPSTREAM_ERROR);
         ngx_http_resend_verify_count_upstream(r, NULL, call->too_big
@@ -187,6 +201,10 @@ ngx_http_resend_verify_answer(ngx_http_request_t *r,
     ngx_http_resend_verify_count_upstream(r, &ctx->upstream_code,
                                           NGX_HTTP_RV_UP_OTHER);
 
+    if (rv_reply_refused(&reply.code)) {
+        ngx_http_resend_verify_unspent(r, ctx, "the gateway refused it");
+    }
+
     n = ctx->upstream_code.len;
 
     if (n >= 10 && ngx_strncmp(ctx->upstream_code.data, "Throttling", 10) == 0)
@@ -207,6 +225,28 @@ ngx_http_resend_verify_answer(ngx_http_request_t *r,
     }
 
     return ngx_http_resend_verify_error(r, ctx, err);
+}
+
+
+/*
+ * The call certainly sent no email: the addresses' cooldowns and the
+ * budget's count are given back, so that the retry the error reply
+ * advises is not refused.  A call that may have sent keeps them.
+ */
+
+static void
+ngx_http_resend_verify_unspent(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx, const char *why)
+{
+    if (!ctx->reservation.taken) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "resend_verify: nothing was sent (%s), the reservation "
+                  "for %V is given back", why, &ctx->email);
+
+    ngx_http_resend_verify_release(r, ctx);
 }
 
 

@@ -76,6 +76,7 @@ typedef struct {
     unsigned                    cut:1;          /* ended before that */
     unsigned                    timed_out:1;    /* after the header */
     unsigned                    encoded:1;      /* a Content-Encoding */
+    unsigned                    sent:1;         /* a byte may have left */
 
     ngx_event_handler_pt        upstream_read;  /* the upstream's handler */
 

@@ -646,6 +646,52 @@ rv_reply_is_error(const rv_reply_t *reply)
 }
 
 
+/*
+ * An error envelope whose Code proves that the gateway refused the call
+ * before the action ran, so that no email went out: the signature or the
+ * key (SignatureDoesNotMatch, IncompleteSignature, InvalidAccessKeyId.*,
+ * InvalidSecurityToken.*, MissingSecurityToken, InvalidTimeStamp.*, and
+ * the other Invalid* and Missing* parameter checks), authorization
+ * (Forbidden.*), the gateway's flow control (Throttling*), and
+ * ServiceUnavailable.  Anything else may have been acted on: the replayed
+ * nonce (SignatureNonceUsed: its first use went through), InternalError,
+ * and codes this list does not know.
+ */
+
+int
+rv_reply_refused(const rv_str_t *code)
+{
+    size_t  i, n;
+
+    static const char  *exact[] = {
+        "SignatureDoesNotMatch", "IncompleteSignature", "ServiceUnavailable",
+        "UnsupportedHTTPMethod", "Throttling"
+    };
+
+    static const char  *prefix[] = {
+        "Invalid", "Missing", "Forbidden.", "Throttling."
+    };
+
+    for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+        if (code->len == strlen(exact[i])
+            && memcmp(code->data, exact[i], code->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+        n = strlen(prefix[i]);
+
+        if (code->len > n && memcmp(code->data, prefix[i], n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the reply to the browser */
 
 #define rv_gen_key(g, k)                                                     \

@@ -18,6 +18,8 @@
 
 static ngx_int_t ngx_http_resend_verify_subrequest_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
+static ngx_uint_t ngx_http_resend_verify_subrequest_sent(
+    ngx_http_request_t *r);
 static void ngx_http_resend_verify_resume(ngx_http_request_t *r);
 static ngx_int_t ngx_http_resend_verify_header_filter(ngx_http_request_t *r);
 static void ngx_http_resend_verify_upstream_read(ngx_event_t *ev);
@@ -205,6 +207,7 @@ ngx_http_resend_verify_subrequest_done(ngx_http_request_t *r, void *data,
     call->rc = rc;
     call->status = r->headers_out.status;
     call->elapsed = ngx_current_msec - call->start;
+    call->sent = ngx_http_resend_verify_subrequest_sent(r);
 
     /*
      * After the upstream's header, an error (a reset, a timeout, a body
@@ -247,6 +250,49 @@ ngx_http_resend_verify_subrequest_done(ngx_http_request_t *r, void *data,
     }
 
     return rc;
+}
+
+
+/*
+ * Whether any byte of the request may have reached an upstream: the
+ * request was started on a connection (u->request_sent), or a tried
+ * peer's connection wrote bytes ($upstream_bytes_sent).  A connect that
+ * was refused, failed or timed out, and "no live upstreams", leave both
+ * unset.  A location without an upstream cannot tell: it counts as sent.
+ */
+
+static ngx_uint_t
+ngx_http_resend_verify_subrequest_sent(ngx_http_request_t *r)
+{
+    ngx_uint_t                  i;
+    ngx_http_upstream_t        *u;
+    ngx_http_upstream_state_t  *state;
+
+    u = r->upstream;
+
+    if (u == NULL) {
+        return 1;
+    }
+
+    if (u->request_sent) {
+        return 1;
+    }
+
+    if (u->peer.connection && u->peer.connection->sent) {
+        return 1;
+    }
+
+    if (r->upstream_states) {
+        state = r->upstream_states->elts;
+
+        for (i = 0; i < r->upstream_states->nelts; i++) {
+            if (state[i].bytes_sent) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
 }
 
 

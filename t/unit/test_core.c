@@ -744,6 +744,45 @@ test_form(void)
 }
 
 
+static void
+test_refused(void)
+{
+    size_t     i;
+    rv_str_t   code;
+
+    static const char  *refused[] = {
+        "SignatureDoesNotMatch", "IncompleteSignature",
+        "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive",
+        "InvalidSecurityToken.Expired", "InvalidSecurityToken.Malformed",
+        "InvalidSecurityToken.MismatchWithAccessKey", "MissingSecurityToken",
+        "InvalidTimeStamp.Expired", "InvalidTimeStamp.Format",
+        "InvalidSignatureMethod", "InvalidVersion", "InvalidApi.NotFound",
+        "MissingEmail", "Forbidden.RAM", "Throttling", "Throttling.User",
+        "Throttling.Api", "ServiceUnavailable", "UnsupportedHTTPMethod",
+    };
+
+    static const char  *kept[] = {
+        "SignatureNonceUsed", "InternalError", "SendTokenQuotaExceeded",
+        "ParameterIllegall", "Success", "", "Invalid", "Missing",
+        "Forbidden", "ThrottlingX", "ServiceUnavailableX", "throttling",
+    };
+
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        code.data = (unsigned char *) refused[i];
+        code.len = strlen(refused[i]);
+        ok(rv_reply_refused(&code), "refused before the action: %s",
+           refused[i]);
+    }
+
+    for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        code.data = (unsigned char *) kept[i];
+        code.len = strlen(kept[i]);
+        ok(!rv_reply_refused(&code), "may have been acted on: \"%s\"",
+           kept[i]);
+    }
+}
+
+
 static int
 reply(const char *json, rv_reply_t *r)
 {
@@ -935,6 +974,7 @@ main(int argc, char **argv)
     test_origin();
     test_form();
     test_reply();
+    test_refused();
 
     printf("1..%d\n", tests);
 
