@@ -16,6 +16,10 @@
 #include "ngx_http_resend_verify_send.h"
 
 
+static ngx_int_t ngx_http_resend_verify_reserve_uniform(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx);
+
+
 ngx_int_t
 ngx_http_resend_verify_reserve(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx)
@@ -45,6 +49,11 @@ ngx_http_resend_verify_reserve(ngx_http_request_t *r,
                       &ctx->email, ctx->retry_after);
 
         ngx_http_resend_verify_set_outcome(ctx, NGX_HTTP_RV_COOLDOWN);
+
+        if (!rvcf->detail) {
+            return ngx_http_resend_verify_reserve_uniform(r, ctx);
+        }
+
         break;
 
     case RV_ERR_BUDGET:
@@ -61,6 +70,47 @@ ngx_http_resend_verify_reserve(ngx_http_request_t *r,
     }
 
     return ngx_http_resend_verify_error(r, ctx, err);
+}
+
+
+/*
+ * With resend_verify_detail off, a 429 with an exact Retry-After would
+ * tell anyone that this address was asked for recently, and when: the
+ * cooldown hit gets the reply of a real send (status, headers, body shape,
+ * a RequestId of the gateway's form), and no call is made.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_reserve_uniform(ngx_http_request_t *r,
+    ngx_http_resend_verify_ctx_t *ctx)
+{
+    u_char      *id;
+    ngx_str_t    json;
+    rv_pool_t    pool;
+    rv_reply_t   reply;
+
+    id = ngx_pnalloc(r->pool, RV_REQUEST_ID_LEN);
+    if (id == NULL) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    if (rv_make_request_id(id) != 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "resend_verify: RAND_bytes() failed");
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    ngx_memzero(&reply, sizeof(rv_reply_t));
+    reply.request_id.len = RV_REQUEST_ID_LEN;
+    reply.request_id.data = id;
+
+    ngx_http_resend_verify_pool(r, &pool);
+
+    if (rv_json_ok(&pool, &reply, 0, ctx->lang, (rv_str_t *) &json) != 0) {
+        return ngx_http_resend_verify_error(r, ctx, RV_ERR_INTERNAL);
+    }
+
+    return ngx_http_resend_verify_send(r, ctx, RV_OK, &json, 0);
 }
 
 

@@ -561,6 +561,39 @@ rv_make_nonce(unsigned char *buf)
 }
 
 
+/*
+ * A RequestId of the gateway's shape (an upper-case UUID, version 4) for
+ * a reply that made no call but must look like one that did.
+ */
+
+int
+rv_make_request_id(unsigned char *buf)
+{
+    int            i, j;
+    unsigned char  rnd[16];
+
+    static const char  hex[] = "0123456789ABCDEF";
+
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        return -1;
+    }
+
+    rnd[6] = (rnd[6] & 0x0f) | 0x40;
+    rnd[8] = (rnd[8] & 0x3f) | 0x80;
+
+    for (i = 0, j = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            buf[j++] = '-';
+        }
+
+        buf[j++] = hex[rnd[i] >> 4];
+        buf[j++] = hex[rnd[i] & 0xf];
+    }
+
+    return 0;
+}
+
+
 void
 rv_nonce_reset(void)
 {

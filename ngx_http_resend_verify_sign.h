@@ -15,6 +15,7 @@
 
 #define RV_TIMESTAMP_LEN     20     /* 2026-01-01T00:00:00Z */
 #define RV_NONCE_LEN         32     /* 128 random bits, lowercase hex */
+#define RV_REQUEST_ID_LEN    36     /* 8-4-4-4-12 upper-case hex */
 #define RV_SIGNATURE_LEN     28     /* base64 of a 20-byte HMAC-SHA1 */
 
 
@@ -84,6 +85,7 @@ void rv_hmac_sha1_base64(const rv_hmac_key_t *key,
 
 void rv_format_timestamp(time_t t, unsigned char *buf);
 int rv_make_nonce(unsigned char *buf);
+int rv_make_request_id(unsigned char *buf);
 void rv_nonce_reset(void);
 
 

@@ -30,6 +30,7 @@ sub resend_location {
         resend_verify_access_key_id k;
         resend_verify_access_key_secret s;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
         $extra
     }
 EOC
@@ -158,6 +159,7 @@ __DATA__
         resend_verify_access_key_id $TEST_NGINX_KEY_ID;
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
         add_header X-Outcome $resend_verify_outcome always;
         add_header X-Error $resend_verify_error always;
     }
@@ -199,6 +201,7 @@ alice@example.com
         resend_verify_access_key_id $TEST_NGINX_KEY_ID;
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
     }
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
 --- request eval
@@ -225,6 +228,7 @@ Content-Type: application/x-www-form-urlencoded
         resend_verify_access_key_id $TEST_NGINX_KEY_ID;
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
     }
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
 --- request eval
@@ -256,6 +260,7 @@ resend_verify: cooldown for A***@EXAMPLE.COM, retry in
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_max_emails 2;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
     }
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
 --- request eval
@@ -288,6 +293,7 @@ resend_verify: cooldown for b***@example.com,+1, retry in 60 s
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_max_emails 3;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
         add_header X-Outcome $resend_verify_outcome always;
     }
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
@@ -344,6 +350,7 @@ resend_verify: send budget exhausted, b***@example.com,+2 refused, retry in
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     location /r/ {
         location = /r/free {
             resend_verify /.aliyun;
@@ -373,6 +380,7 @@ Content-Type: application/x-www-form-urlencoded
 === TEST 7: http level, used before the zone is defined
 --- http_config
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     resend_verify_limit_zone zone=rv:64k cooldown=2m;
 --- config
     location = /resend {
@@ -404,6 +412,7 @@ Content-Type: application/x-www-form-urlencoded
         resend_verify_access_key_id $TEST_NGINX_KEY_ID;
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
     }
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
 --- request eval
@@ -432,6 +441,7 @@ Content-Type: application/x-www-form-urlencoded
             resend_verify_access_key_id $TEST_NGINX_KEY_ID;
             resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
             resend_verify_limit zone=rv;
+            resend_verify_detail on;
             add_header X-Pid $pid always;
         }
         location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
@@ -643,6 +653,7 @@ duplicate parameter "cooldown=30s" in "resend_verify_limit_zone" directive
         resend_verify_access_key_id $http_x_key_id;
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
     }
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
 --- request eval
@@ -681,6 +692,7 @@ invalid parameter "rv" in "resend_verify_limit" directive, it must be "zone=NAME
     resend_verify_limit_zone zone=rv:1m cooldown=60s;
 --- config
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     resend_verify_limit off;
 --- must_die
 --- error_log

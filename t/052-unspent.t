@@ -67,6 +67,7 @@ __DATA__
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -101,6 +102,7 @@ resend_verify: nothing was sent (no connection), the reservation for a***@exampl
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -137,6 +139,7 @@ resend_verify: nothing was sent (the connect timed out), the reservation for a**
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -171,6 +174,7 @@ resend_verify: nothing was sent (no connection), the reservation for a***@exampl
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -205,6 +209,7 @@ resend_verify: nothing was sent (the gateway refused it), the reservation for a*
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -239,6 +244,7 @@ resend_verify: nothing was sent (the gateway refused it), the reservation for a*
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -273,6 +279,7 @@ resend_verify: nothing was sent (the gateway refused it), the reservation for a*
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -307,6 +314,7 @@ resend_verify: nothing was sent (the gateway refused it), the reservation for a*
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -343,6 +351,7 @@ nothing was sent
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -378,6 +387,7 @@ nothing was sent
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {
@@ -413,6 +423,7 @@ nothing was sent
     resend_verify_access_key_id $TEST_NGINX_KEY_ID;
     resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
     resend_verify_limit zone=rv;
+    resend_verify_detail on;
     add_header X-Outcome $resend_verify_outcome always;
     location = /resend { resend_verify /.fault; }
     location = /.fault {

@@ -14,6 +14,7 @@ __DATA__
         resend_verify_access_key_id $TEST_NGINX_KEY_ID;
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_limit zone=rv;
+        resend_verify_detail on;
         resend_verify_max_emails 2;
     }
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }

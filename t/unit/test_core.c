@@ -745,6 +745,33 @@ test_form(void)
 
 
 static void
+test_request_id(void)
+{
+    int            good;
+    size_t         i;
+    unsigned char  a[RV_REQUEST_ID_LEN], b[RV_REQUEST_ID_LEN];
+
+    ok(rv_make_request_id(a) == 0 && rv_make_request_id(b) == 0,
+       "request ids made");
+
+    good = 1;
+
+    for (i = 0; i < RV_REQUEST_ID_LEN; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            good = good && a[i] == '-';
+        } else {
+            good = good && ((a[i] >= '0' && a[i] <= '9')
+                            || (a[i] >= 'A' && a[i] <= 'F'));
+        }
+    }
+
+    ok(good && a[14] == '4' && strchr("89AB", a[19]) != NULL,
+       "a request id is an upper-case version 4 UUID: %.36s", a);
+    ok(memcmp(a, b, RV_REQUEST_ID_LEN) != 0, "two request ids differ");
+}
+
+
+static void
 test_refused(void)
 {
     size_t     i;
@@ -975,6 +1002,7 @@ main(int argc, char **argv)
     test_form();
     test_reply();
     test_refused();
+    test_request_id();
 
     printf("1..%d\n", tests);
 
