@@ -13,6 +13,7 @@
 #include "ngx_http_resend_verify_module.h"
 #include "ngx_http_resend_verify_credentials.h"
 #include "ngx_http_resend_verify_send.h"
+#include "ngx_http_resend_verify_signature.h"
 
 
 static void ngx_http_resend_verify_credentials_cleanup(void *data);
@@ -79,6 +80,13 @@ ngx_http_resend_verify_credentials(ngx_http_request_t *r,
     ctx->key.secret = secret;
     ctx->key.token = token;
     ctx->key.key = creds ? &creds->key : rvcf->hmac;
+
+    if (rvcf->signature != NGX_HTTP_RV_SIGN_HMAC_SHA1) {
+        ctx->key.acs3_key = creds
+            ? ngx_http_resend_verify_creds_acs3(creds,
+                  ngx_http_resend_verify_acs3_alg(rvcf->signature))
+            : rvcf->acs3_key;
+    }
 
     if (id.len == 0 || secret.len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -40,6 +40,8 @@ static ngx_int_t ngx_http_resend_verify_creds_settled(
 static const char *ngx_http_resend_verify_creds_parse(u_char *p, size_t len,
     ngx_str_t *id, ngx_str_t *secret, ngx_str_t *token, ngx_uint_t *line);
 static void ngx_http_resend_verify_creds_cleanup(void *data);
+static void ngx_http_resend_verify_creds_acs3_init(
+    ngx_http_resend_verify_creds_t *creds);
 
 
 /* the file changed while it was read: try again later */
@@ -350,6 +352,7 @@ ngx_http_resend_verify_creds_load(ngx_http_resend_verify_creds_t *creds,
     creds->token = token;
 
     rv_hmac_key_init(&creds->key, secret.data, secret.len);
+    ngx_http_resend_verify_creds_acs3_init(creds);
     creds->st = st;
     creds->recent = !ngx_http_resend_verify_creds_settled(&st);
     *changed = 1;
@@ -533,6 +536,8 @@ ngx_http_resend_verify_creds_cleanup(void *data)
 {
     ngx_http_resend_verify_creds_t  *creds = data;
 
+    ngx_uint_t  i;
+
     if (creds->data) {
         ngx_explicit_memzero(creds->data, creds->size);
         ngx_free(creds->data);
@@ -540,4 +545,57 @@ ngx_http_resend_verify_creds_cleanup(void *data)
     }
 
     rv_hmac_key_wipe(&creds->key);
+
+    for (i = 0; i < RV_ACS3_NALGS; i++) {
+        rv_acs3_key_free(&creds->acs3[i]);
+    }
+}
+
+
+ngx_int_t
+ngx_http_resend_verify_creds_want(ngx_http_resend_verify_creds_t *creds,
+    rv_acs3_alg_t alg)
+{
+    if (creds->acs3_wanted & (1 << alg)) {
+        return NGX_OK;
+    }
+
+    creds->acs3_wanted |= 1 << alg;
+
+    if (creds->secret.len
+        && rv_acs3_key_init(&creds->acs3[alg], alg, creds->secret.data,
+                            creds->secret.len)
+           != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+rv_acs3_key_t *
+ngx_http_resend_verify_creds_acs3(ngx_http_resend_verify_creds_t *creds,
+    rv_acs3_alg_t alg)
+{
+    return creds->acs3[alg].inner ? &creds->acs3[alg] : NULL;
+}
+
+
+/*
+ * A key that could not be made (no memory) stays NULL: the signer then
+ * keys the HMAC with the secret itself, per request.
+ */
+
+static void
+ngx_http_resend_verify_creds_acs3_init(ngx_http_resend_verify_creds_t *creds)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < RV_ACS3_NALGS; i++) {
+        if (creds->acs3_wanted & (1 << i)) {
+            (void) rv_acs3_key_init(&creds->acs3[i], i, creds->secret.data,
+                                    creds->secret.len);
+        }
+    }
 }

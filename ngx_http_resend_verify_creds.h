@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_resend_verify_sign.h"
+#include "ngx_http_resend_verify_sign3.h"
 
 
 /*
@@ -43,6 +44,8 @@ typedef struct {
     ngx_str_t           secret;
     ngx_str_t           token;
     rv_hmac_key_t       key;        /* made from the secret */
+    rv_acs3_key_t       acs3[RV_ACS3_NALGS];    /* those wanted, or NULLs */
+    unsigned            acs3_wanted:RV_ACS3_NALGS;
 
     time_t              checked;
     ngx_http_resend_verify_creds_stat_t  st;    /* of the version seen */
@@ -55,6 +58,13 @@ char *ngx_http_resend_verify_credentials_file(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 void ngx_http_resend_verify_creds_get(ngx_http_request_t *r,
     ngx_http_resend_verify_creds_t *creds);
+
+/* a location signs with V3 (alg): keep its HMAC key states too */
+ngx_int_t ngx_http_resend_verify_creds_want(
+    ngx_http_resend_verify_creds_t *creds, rv_acs3_alg_t alg);
+/* the V3 key states of the secret in use, or NULL */
+rv_acs3_key_t *ngx_http_resend_verify_creds_acs3(
+    ngx_http_resend_verify_creds_t *creds, rv_acs3_alg_t alg);
 
 
 #endif /* _NGX_HTTP_RESEND_VERIFY_CREDS_H_INCLUDED_ */

@@ -19,6 +19,7 @@
 #include "ngx_http_resend_verify_reserve.h"
 #include "ngx_http_resend_verify_credentials.h"
 #include "ngx_http_resend_verify_call.h"
+#include "ngx_http_resend_verify_signature.h"
 #include "ngx_http_resend_verify_answer.h"
 #include "ngx_http_resend_verify_subrequest.h"
 
@@ -108,6 +109,20 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, api_version),
       &ngx_http_resend_verify_api_versions },
+
+    { ngx_string("resend_verify_signature"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_resend_verify_signature,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("resend_verify_host"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_resend_verify_host,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("resend_verify_lang"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -380,6 +395,8 @@ ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->uri = { 0, NULL };
+     *     conf->host = { 0, NULL };
+     *     conf->acs3_key = NULL;
      *     conf->access_key_id = NULL;
      *     conf->access_key_secret = NULL;
      *     conf->security_token = NULL;
@@ -387,6 +404,7 @@ ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf)
      */
 
     conf->api_version = NGX_CONF_UNSET_UINT;
+    conf->signature = NGX_CONF_UNSET_UINT;
     conf->lang = NGX_CONF_UNSET_UINT;
     conf->max_emails = NGX_CONF_UNSET_UINT;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
@@ -457,6 +475,12 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     if (conf->redirect_sent.data == NULL) {
         conf->redirect_sent = prev->redirect_sent;
         conf->redirect_failed = prev->redirect_failed;
+    }
+
+    if (ngx_http_resend_verify_signature_merge(cf, prev, conf)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     if (conf->uri.len == 0) {

@@ -16,6 +16,7 @@
 #include "ngx_http_resend_verify_input.h"
 #include "ngx_http_resend_verify_reply.h"
 #include "ngx_http_resend_verify_sign.h"
+#include "ngx_http_resend_verify_sign3.h"
 #include "ngx_http_resend_verify_creds.h"
 #include "ngx_http_resend_verify_limit.h"
 #include "ngx_http_resend_verify_stats.h"
@@ -31,6 +32,9 @@ typedef struct {
     ngx_http_complex_value_t   *security_token;
     ngx_http_resend_verify_creds_t *creds;      /* or NULL: inline */
     rv_hmac_key_t              *hmac;           /* of a constant secret */
+    ngx_uint_t                  signature;      /* NGX_HTTP_RV_SIGN_* */
+    ngx_str_t                   host;           /* resend_verify_host */
+    rv_acs3_key_t              *acs3_key;       /* of a constant secret */
     ngx_http_complex_value_t   *client_ip;
     ngx_uint_t                  api_version;
     ngx_uint_t                  lang;
@@ -95,6 +99,7 @@ typedef struct {
     ngx_str_t                   secret;
     ngx_str_t                   token;          /* an STS token, or empty */
     rv_hmac_key_t              *key;            /* made once, or NULL */
+    rv_acs3_key_t              *acs3_key;       /* V3's, or NULL */
     unsigned                    copied:1;       /* secret: a pool copy */
 } ngx_http_resend_verify_key_t;
 

@@ -105,6 +105,11 @@ ngx_http_resend_verify_subrequest(ngx_http_request_t *r,
 
         h->lowcase_key = p;
         h->hash = ngx_hash_strlow(p, h->key.data, h->key.len);
+
+        /* what $http_host gives, for "proxy_set_header Host $http_host" */
+        if (h->key.len == 4 && ngx_strncmp(p, "host", 4) == 0) {
+            hin->host = h;
+        }
     }
 
     hin->content_length_n = sub->body.len;
