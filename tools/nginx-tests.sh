@@ -1,0 +1,86 @@
+#!/bin/bash
+# nginx's own test suite (nginx-tests) against two builds of the same nginx,
+# one without the module and one with it: the results must be identical,
+# file by file (pass/fail, the failed tests' numbers, skips), since the
+# module's header and body filters see every request and must leave the
+# rest of nginx alone.
+#
+#   tools/nginx-tests.sh NGINX_WITHOUT NGINX_WITH
+#
+# The suite is ../shared/nginx/nginx-tests-*.tar.gz next to the checkout
+# ($RV_NGINX_TESTS names another), checked against SHA256SUMS.  It runs as a
+# user other than root (as root, nginx's workers run as nobody and cannot
+# read the suite's 0700 temporary directories): as root, the system user
+# rvtests (created if missing).  Both binaries are copied, with the suite,
+# into a directory of its own under /tmp, so that a checkout the user cannot
+# read (a 0700 /root) does not matter.  Results: build/nginx-tests/
+# {without,with}.txt; NGINX_TESTS_JOBS (2) files at a time.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/nginx-tests
+jobs=${NGINX_TESTS_JOBS:-2}
+user=rvtests
+
+die() { echo "nginx-tests: $*" >&2; exit 1; }
+
+[ $# = 2 ] || die "usage: $0 NGINX_WITHOUT NGINX_WITH"
+without=$1 with=$2
+[ -x "$without" ] || die "$without: not an executable"
+[ -x "$with" ] || die "$with: not an executable"
+
+tarball=${RV_NGINX_TESTS:-}
+if [ -z "$tarball" ]; then
+    d=$("$top/tools/nginx-matrix.sh" shared) \
+        || die "../shared/nginx (nginx-tests-*.tar.gz, SHA256SUMS) is missing next to the checkout $top; set RV_NGINX_TESTS to the tarball"
+    tarball=$(ls "$d"/nginx-tests-*.tar.gz 2>/dev/null | head -n 1)
+    [ -n "$tarball" ] || die "no nginx-tests-*.tar.gz in $d"
+    (cd "$d" && grep " $(basename "$tarball")\$" SHA256SUMS | sha256sum -c --quiet -) \
+        || die "$tarball does not match $d/SHA256SUMS"
+fi
+
+run_as=()
+if [ "$(id -u)" = 0 ]; then
+    id -u "$user" >/dev/null 2>&1 \
+        || useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+    run_as=(runuser -u "$user" --)
+fi
+
+work=$(mktemp -d /tmp/rv-nginx-tests.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+tar -C "$work" -xzf "$tarball"
+suite=$(ls -d "$work"/nginx-tests* | head -n 1)
+cp "$without" "$work/nginx-without"
+cp "$with" "$work/nginx-with"
+cp "$top/tools/nginx-tests-run.pl" "$work/run.pl"
+[ ${#run_as[@]} = 0 ] || chown -R "$user" "$work"
+
+mkdir -p "$out"
+for b in without with; do
+    start=$(date +%s)
+    (cd "$suite" && env TMPDIR="$work" TEST_NGINX_BINARY="$work/nginx-$b" \
+        timeout 1800 "${run_as[@]}" perl "$work/run.pl" "$jobs") > "$out/$b.txt" 2> "$out/$b.stderr" \
+        || die "the suite did not complete with nginx-$b (see $out/$b.stderr)"
+    echo "nginx-tests: nginx $b the module: $(tail -n 1 "$out/$b.txt" | cut -f 2-) ($(( $(date +%s) - start )) s)"
+done
+
+# file by file
+summary() {
+    awk -F'\t' -v b="$1" '
+        $1 == "total" { next }
+        { n[$2]++ }
+        END { printf "%s: %d pass, %d fail, %d skipped\n", b, n["pass"], n["fail"], n["skip"] }' "$out/$1.txt"
+}
+summary without
+summary with
+grep -P '\tfail' "$out/without.txt" | sed 's/^/  failing without the module too: /' || true
+
+if diff -u "$out/without.txt" "$out/with.txt" > "$out/diff.txt"; then
+    echo "nginx-tests: identical results with and without the module (0 differences)"
+else
+    n=$(grep -c '^+[^+]' "$out/diff.txt" || true)
+    echo "nginx-tests: $n files differ with the module:"
+    cat "$out/diff.txt"
+    exit 1
+fi
