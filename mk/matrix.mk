@@ -43,6 +43,8 @@ matrix_so   = $(MATRIX)/$(1)/objs/ngx_http_resend_verify_module.so
 
 .PHONY: test-matrix matrix-build clean-matrix
 
+.SECONDEXPANSION:
+
 matrix-build: $(foreach e,$(MATRIX_ENTRIES),$(call matrix_bin,$(e)))
 
 # the builds: nginx-matrix.sh configures again only when needed, and make
@@ -53,8 +55,10 @@ $(MATRIX)/%/objs/nginx: $(MODULE_FILES) $(TOP)/tools/nginx-matrix.sh
 	    $(TOP)/tools/nginx-matrix.sh build $(call matrix_ver,$*) $(call matrix_mode,$*) >/dev/null
 	@touch $@
 
-# the suites, after every build (builds use both cores by themselves)
-test-matrix: matrix-build
+# the suites, MATRIX_PARALLEL at a time, each as soon as its build is done
+# (a build is CPU-bound, a suite waits on the network half of the time:
+# they overlap)
+test-matrix:
 	@mkdir -p $(MATRIX)/logs
 	@rm -f $(MATRIX)/logs/*.result
 	@start=$$(date +%s); \
@@ -76,7 +80,7 @@ test-matrix: matrix-build
 	    exit 1; \
 	fi
 
-matrix-suite-%:
+matrix-suite-%: $$(call matrix_bin,$$*)
 	@set -u; e=$*; i=0; \
 	for x in $(MATRIX_ENTRIES); do [ "$$x" = "$$e" ] && break; i=$$((i + 1)); done; \
 	p=$$(( $(MATRIX_PORT) + i * $(MATRIX_PORT_STEP) )); \
