@@ -74,7 +74,7 @@ summary() {
 }
 summary without
 summary with
-grep -P '\tfail' "$out/without.txt" | sed 's/^/  failing without the module too: /' || true
+awk -F'\t' '$2 == "fail" { print "  fails without the module too: " $0 }' "$out/without.txt"
 
 if diff -u "$out/without.txt" "$out/with.txt" > "$out/diff.txt"; then
     echo "nginx-tests: identical results with and without the module (0 differences)"
