@@ -50,14 +50,17 @@ STAGES = [
      ['rv_parse_urlencoded', 'rv_input_done', 'ngx_http_resend_verify_mask',
       'rv_input_join']),
     ('evaluate the key, secret, client IP (complex values)',
-     [('ngx_http_resend_verify_process', 'ngx_http_complex_value')]),
+     [('ngx_http_resend_verify_call', 'ngx_http_complex_value'),
+      ('ngx_http_resend_verify_credentials', 'ngx_http_complex_value')]),
     ('timestamp and SignatureNonce (RAND_bytes)',
      ['rv_format_timestamp', 'rv_make_nonce']),
     ('canonical query, string to sign, HMAC-SHA1 (rv_rpc_sign)',
      ['rv_rpc_sign']),
     ('parse the upstream JSON (yajl), sanitize RequestId',
      ['rv_reply_parse', 'ngx_http_resend_verify_safe_str']),
-    ('generate the reply JSON (yajl_gen)', ['rv_json_ok']),
+    ('generate the reply JSON', ['rv_json_ok']),
+    ('the browser\'s reply headers (send: add_header)',
+     [('ngx_http_resend_verify_send', 'ngx_list_push')]),
 ]
 
 
@@ -295,6 +298,18 @@ def main():
         f'{h} {m.incl(h) / n:,.0f}' for h in hot if m.incl(h)))
     print(f'Self cost of the module\'s C functions: {m.module_self() / n:,.0f} '
           'per request')
+    print()
+    print('The 25 costliest functions of the module\'s request (self cost, '
+          'every object; per request; against proxy_pass\'s):')
+    print()
+    print('| function | object | module | proxy_pass |')
+    print('|---|---|---:|---:|')
+    px = {}
+    for (ob, fn), c in profs['proxy'].self_cost.items():
+        px[fn] = px.get(fn, 0) + c
+    for (ob, fn), c in sorted(m.self_cost.items(), key=lambda x: -x[1])[:25]:
+        print(f'| {fn} | {ob.rsplit("/", 1)[-1]} | {c / n:,.0f} '
+              f'| {px.get(fn, 0) / n:,.0f} |')
     return 0
 
 

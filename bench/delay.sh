@@ -21,8 +21,8 @@ secs=${BENCH_DURATION:-10}
 conns=${BENCH_CONNECTIONS:-400}
 delay_ms=${BENCH_DELAY_MS:-100}
 keepalive=${BENCH_KEEPALIVE:-512}
-port=3083
-rport=3084
+port=$((BENCH_PORT + 3))
+rport=$((BENCH_PORT + 4))
 run=$BENCH_RUN/delay
 
 bench_need wrk taskset curl node python3

@@ -13,8 +13,8 @@ source "$(dirname "$0")/lib.sh"
 
 n=${BENCH_REQUESTS:-2000}
 warm=${BENCH_WARMUP:-200}
-port=3086
-rport=3087
+port=$((BENCH_PORT + 6))
+rport=$((BENCH_PORT + 7))
 run=$BENCH_RUN/instructions
 
 bench_need valgrind callgrind_control node python3 curl taskset
@@ -68,17 +68,20 @@ for _ in $(seq 1 300); do
 done
 bench_wait_port $port
 
-bench_check $port /module /proxy /return
+cases=(module proxy return module2 proxy2)
+
+bench_check $port "${cases[@]/#//}"
 
 client() {
     timeout 900 taskset -c "$BENCH_CPU_LOAD" node "$BENCH_DIR/client.js" \
-        --url "http://127.0.0.1:$port/$1" --requests "$2" --timeout 880 > /dev/null
+        --url "http://127.0.0.1:$port/$1" --requests "$2" --timeout 880 \
+        --body "$(bench_body "$1")" > /dev/null
 }
 
 echo "instructions: callgrind, $warm warm-up + $n counted requests per case, one at a time"
 bench_machine
 
-for c in module proxy return; do
+for c in "${cases[@]}"; do
     client "$c" "$warm"
     callgrind_control -z "$vg" > /dev/null 2>&1
     start=$(date +%s.%N)
@@ -89,7 +92,7 @@ done
 
 # the dumps are numbered in the order they were made
 i=0
-for c in module proxy return; do
+for c in "${cases[@]}"; do
     i=$((i + 1))
     f=$(ls "$run"/callgrind.out.$i 2>/dev/null || true)
     if [ -z "$f" ]; then
@@ -104,6 +107,13 @@ python3 "$BENCH_DIR/callgrind.py" --requests "$n" \
     --module "$run/callgrind.module.out" --proxy "$run/callgrind.proxy.out" \
     --return "$run/callgrind.return.out" | tee "$run/report.md"
 
+echo
+echo "Workload 2: two addresses, detail on, max_emails 10, a reply with both lists" \
+    | tee -a "$run/report.md"
+python3 "$BENCH_DIR/callgrind.py" --requests "$n" \
+    --module "$run/callgrind.module2.out" --proxy "$run/callgrind.proxy2.out" \
+    --return "$run/callgrind.return.out" | tee -a "$run/report.md"
+
 bench_cleanup_one "$vg"
 
 # the same, as a share of the worker's CPU time with the kernel's network
@@ -116,9 +126,9 @@ if command -v perf > /dev/null 2>&1 && perf record -o /dev/null -- true > /dev/n
     bench_nginx_start "$run/front" $port
     worker=$bench_worker
     args=()
-    for c in module proxy; do
+    for c in module proxy module2 proxy2; do
         bench_wrk "http://127.0.0.1:$port/$c" 64 2 5 "$worker" > /dev/null
-        timeout 60 taskset -c "$BENCH_CPU_LOAD" wrk -t 1 -c 64 -d 8s \
+        BENCH_WRK_BODY=$(bench_body "$c") timeout 60 taskset -c "$BENCH_CPU_LOAD" wrk -t 1 -c 64 -d 8s \
             -s "$BENCH_DIR/post.lua" "http://127.0.0.1:$port/$c" > /dev/null &
         wrk_pid=$!
         bench_pids+=("$wrk_pid")

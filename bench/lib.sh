@@ -1,6 +1,7 @@
 # Shared by the bench/*.sh scripts (sourced, not run).
 #
-# Everything listens on 127.0.0.1, on ports 3080-3099 only; every process a
+# Everything listens on 127.0.0.1, on ports BENCH_PORT (3080) to
+# BENCH_PORT + 19 only; every process a
 # script starts is recorded and stopped by the EXIT trap; every load run is
 # bounded by wrk -d and by timeout(1).
 
@@ -10,6 +11,10 @@ BENCH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=$BENCH_TOP/bench
 BENCH_NGINX=${BENCH_NGINX:-$BENCH_TOP/build/bench-nginx/sbin/nginx}
 BENCH_RUN=${BENCH_RUN:-$BENCH_TOP/build/bench}
+
+# the first of the 20 ports the scripts listen on (127.0.0.1 only): on a
+# machine shared with other runs, give each its own range
+BENCH_PORT=${BENCH_PORT:-3080}
 
 # fake credentials: the canned responders check no signature
 BENCH_KEY_ID=LTAI5tBenchOnlyKey0001
@@ -25,6 +30,21 @@ BENCH_API_JSON='{"RequestId":"0EA54E99-DB48-4CE3-A099-6ED8E451B8AC","SuccessList
 # what the module answers the browser for it (resend_verify_detail off):
 # the "return 200" ceiling sends exactly this
 BENCH_REPLY_JSON='{"ok":true,"requestId":"0EA54E99-DB48-4CE3-A099-6ED8E451B8AC","message":"If the address is waiting for verification, a new email is on its way."}'
+
+# the second workload (the cases whose names end in 2): two addresses in
+# one form, "resend_verify_detail on", "resend_verify_max_emails 10", and
+# a reply that names one in each list
+BENCH_BODY2='Email=bench%40example.com%2Cother%40example.com'
+BENCH_API_JSON2='{"RequestId":"0EA54E99-DB48-4CE3-A099-6ED8E451B8AC","SuccessList":[{"Code":"Success","Message":"Success","Email":"bench@example.com"}],"FailList":[{"Code":"SendTokenQuotaExceeded","Message":"The daily quota of verification emails for this address is exceeded.","Email":"other@example.com"}]}'
+BENCH_REPLY_JSON2='{"ok":true,"requestId":"0EA54E99-DB48-4CE3-A099-6ED8E451B8AC","sent":["bench@example.com"],"failed":[{"email":"other@example.com","code":"SendTokenQuotaExceeded","message":"The daily quota of verification emails for this address is exceeded."}]}'
+
+# the form a case posts: bench_body URL-OR-PATH
+bench_body() {
+    case "$1" in
+        *2) echo "$BENCH_BODY2" ;;
+        *) echo "$BENCH_BODY" ;;
+    esac
+}
 
 # niceness of every process the scripts start (nginx, wrk, the responders):
 # on a machine shared with other work, a negative value keeps the others
@@ -175,6 +195,32 @@ bench_locations() {
             default_type  "application/json; charset=utf-8";
             return 200 '$BENCH_REPLY_JSON';
         }
+
+        location = /module2 {
+            resend_verify                    /.domain-api2;
+            resend_verify_access_key_id      $BENCH_KEY_ID;
+            resend_verify_access_key_secret  $BENCH_KEY_SECRET;
+            resend_verify_detail             on;
+            resend_verify_max_emails         10;
+        }
+
+        location = /.domain-api2 {
+            internal;
+            proxy_pass          http://responder/two;
+            proxy_http_version  1.1;
+            proxy_set_header    Connection "";
+        }
+
+        location = /proxy2 {
+            proxy_pass          http://responder/two;
+            proxy_http_version  1.1;
+            proxy_set_header    Connection "";
+        }
+
+        location = /return2 {
+            default_type  "application/json; charset=utf-8";
+            return 200 '$BENCH_REPLY_JSON2';
+        }
 END
 }
 
@@ -184,9 +230,11 @@ bench_check() {
     for path in "${@:2}"; do
         out=$(curl -sS -m 10 -o - -w ' %{http_code}' -H "Content-Type: $BENCH_TYPE" \
                    -H "Origin: http://127.0.0.1:$port" \
-                   --data-raw "$BENCH_BODY" "http://127.0.0.1:$port$path")
-        case "$out" in
-            *'"ok":true'*' 200'|*'"SuccessList"'*' 200') ;;
+                   --data-raw "$(bench_body "$path")" "http://127.0.0.1:$port$path")
+        case "$path:$out" in
+            /module:"$BENCH_REPLY_JSON 200"|/module2:"$BENCH_REPLY_JSON2 200") ;;
+            /module*) echo "bench: $path answered: $out" >&2; exit 1 ;;
+            *:*'"ok":true'*' 200'|*:*'"SuccessList"'*' 200') ;;
             *) echo "bench: $path answered: $out" >&2; exit 1 ;;
         esac
     done
@@ -232,6 +280,11 @@ $(bench_http_common "$dir")
             default_type  "application/json;charset=utf-8";
             return 200 '$BENCH_API_JSON';
         }
+
+        location = /two {
+            default_type  "application/json;charset=utf-8";
+            return 200 '$BENCH_API_JSON2';
+        }
     }
 }
 END
@@ -254,7 +307,8 @@ bench_wrk() {
     read -r -a t0 <<< "$(awk '{ print $14, $15 }' "/proc/$1/stat")"
     read -r -a c0 <<< "$(bench_cpu_jiffies "$BENCH_CPU_NGINX")"
     read -r -a l0 <<< "$(bench_cpu_jiffies "$BENCH_CPU_LOAD")"
-    out=$(timeout $((secs + 60)) nice -n "$BENCH_NICE" taskset -c "$BENCH_CPU_LOAD" \
+    out=$(BENCH_WRK_BODY=$(bench_body "$url") \
+          timeout $((secs + 60)) nice -n "$BENCH_NICE" taskset -c "$BENCH_CPU_LOAD" \
               wrk -t 1 -c "$conns" -d "${secs}s" --timeout "${timeout_s}s" \
                   -s "$BENCH_DIR/post.lua" "$url" | grep '^RESULT') || {
         echo "bench: wrk failed against $url" >&2

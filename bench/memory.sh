@@ -13,9 +13,9 @@ npool=${BENCH_POOL_REQUESTS:-200}
 inflight=${BENCH_INFLIGHT:-1000}
 hold_ms=${BENCH_HOLD_MS:-2000}
 secs=${BENCH_DURATION:-10}
-port=3089
-rport=3090
-dport=3091
+port=$((BENCH_PORT + 9))
+rport=$((BENCH_PORT + 10))
+dport=$((BENCH_PORT + 11))
 run=$BENCH_RUN/memory
 
 bench_need wrk taskset curl node python3 ss
@@ -58,7 +58,7 @@ END
 client() {
     timeout 300 nice -n "$BENCH_NICE" taskset -c "$BENCH_CPU_LOAD" \
         node "$BENCH_DIR/client.js" --url "http://127.0.0.1:$port/$1" \
-        --requests "$2" --timeout 280 > /dev/null
+        --requests "$2" --timeout 280 --body "$(bench_body "$1")" > /dev/null
 }
 
 echo "memory: pool bytes per request ($npool requests per case, debug log); RSS with $inflight in flight (upstream delay $hold_ms ms)"
@@ -70,11 +70,11 @@ bench_fast_responder "$run/responder" $rport
 mkdir -p "$run/pool/logs"
 front_conf "$run/pool" $rport debug > "$run/pool/nginx.conf"
 bench_nginx_start "$run/pool" $port
-bench_check $port /module /proxy /return
+bench_check $port /module /proxy /return /module2 /proxy2
 
 log=$run/pool/logs/error.log
 args=()
-for c in module proxy return; do
+for c in module proxy return module2 proxy2; do
     client "$c" 20
     start=$(stat -c %s "$log")
     client "$c" "$npool"
@@ -104,6 +104,7 @@ for c in module proxy; do
     idle=$(bench_rss_kb "$worker")
 
     timeout $((secs + 60)) nice -n "$BENCH_NICE" taskset -c "$BENCH_CPU_LOAD" \
+        env BENCH_WRK_BODY="$(bench_body "$c")" \
         wrk -t 1 -c "$inflight" -d "${secs}s" --timeout 10s \
             -s "$BENCH_DIR/post.lua" "http://127.0.0.1:$port/$c" \
             > "$dir/wrk.txt" 2>&1 &

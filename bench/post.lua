@@ -4,7 +4,8 @@
 --   wrk -s bench/post.lua http://127.0.0.1:3080/module
 
 wrk.method = "POST"
-wrk.body = "Email=bench%40example.com"
+-- the form: BENCH_WRK_BODY (bench_body in lib.sh), or one address
+wrk.body = os.getenv("BENCH_WRK_BODY") or "Email=bench%40example.com"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 -- what a browser sends with a same-origin form post
 wrk.headers["Origin"] = "http://" .. wrk.host .. ":" .. wrk.port
