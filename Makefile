@@ -76,7 +76,7 @@ $(NGINX): $(NGINX_OBJS)/Makefile $(MODULE_FILES)
 
 unit: $(UNIT)
 
-$(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard ngx_http_resend_verify_*.h t/unit/*.h) fuzz/fuzz_pool.h
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard ngx_http_resend_verify_*.h t/unit/*.h fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(CORE_SRCS) -lyajl -lidn2 -lcrypto
 

@@ -4,14 +4,13 @@
  *
  * JSON in and out: the upstream's reply (parsed with yajl's callbacks, so
  * nothing but the few fields we use is ever stored) and the reply to the
- * browser (generated with yajl_gen, which escapes every string).
+ * browser (written directly, every string escaped as yajl_gen would).
  */
 
 
 #include <string.h>
 
 #include <yajl/yajl_parse.h>
-#include <yajl/yajl_gen.h>
 
 #include "ngx_http_resend_verify_reply.h"
 
@@ -577,14 +576,51 @@ static const yajl_callbacks  rv_parse_callbacks = {
 };
 
 
+/*
+ * yajl's own structures (its handle, lexer, buffers, stack) live only
+ * while rv_reply_parse() runs: they are cut from an arena on the stack,
+ * and from the pool only when that is full.  What the callbacks keep (the
+ * strings, the lists) is the pool's.
+ */
+
+#define RV_PARSE_ARENA  4096
+
+typedef struct {
+    unsigned char  *pos;
+    unsigned char  *end;
+    rv_pool_t      *pool;
+} rv_arena_t;
+
+
+static void *
+rv_arena_alloc(void *ctx, size_t size)
+{
+    void        *p;
+    rv_arena_t  *a = ctx;
+
+    size = (size + 7) & ~(size_t) 7;
+
+    if (size <= (size_t) (a->end - a->pos)) {
+        p = a->pos;
+        a->pos += size;
+        return p;
+    }
+
+    return rv_alloc(a->pool, size);
+}
+
+
 int
 rv_reply_parse(const unsigned char *p, size_t len, rv_pool_t *pool,
     rv_reply_t *reply)
 {
     rv_parse_t    ps;
+    rv_pool_t     scratch;
+    rv_arena_t    arena;
     yajl_handle   h;
     yajl_status   st;
     void         *af;
+    uint64_t      buf[RV_PARSE_ARENA / sizeof(uint64_t)];
 
     memset(reply, 0, sizeof(rv_reply_t));
     memset(&ps, 0, sizeof(rv_parse_t));
@@ -592,7 +628,14 @@ rv_reply_parse(const unsigned char *p, size_t len, rv_pool_t *pool,
     ps.pool = pool;
     ps.reply = reply;
 
-    af = rv_yajl_funcs(pool);
+    arena.pos = (unsigned char *) buf;
+    arena.end = (unsigned char *) buf + sizeof(buf);
+    arena.pool = pool;
+
+    scratch.alloc = rv_arena_alloc;
+    scratch.pool = &arena;
+
+    af = rv_yajl_funcs(&scratch);
     if (af == NULL) {
         return -1;
     }
@@ -692,81 +735,124 @@ rv_reply_refused(const rv_str_t *code)
 }
 
 
-/* the reply to the browser */
+/*
+ * The replies to the browser, written directly: every string goes through
+ * rv_json_str(), which escapes as yajl_gen does with escape_solidus on
+ * ('"', '\\', '/', the C escapes \b \f \n \r \t, every other control
+ * character as \u00XX) and refuses what is not UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates).  The unit tests and the reply fuzzer
+ * compare the output byte for byte with yajl_gen's.  The length is known
+ * before a byte is written: one allocation of the exact size.
+ */
 
-#define rv_gen_key(g, k)                                                     \
-    yajl_gen_string(g, (const unsigned char *) k, sizeof(k) - 1)
+/* 0: as it is; 1: a two-byte escape (the character after the \); 2: \u00XX */
 
-#define rv_gen_cstr(g, s)                                                    \
-    yajl_gen_string(g, (const unsigned char *) s, strlen(s))
+static const unsigned char  rv_json_esc[256] = {
+    2,   2,   2,   2,   2,   2,   2,   2,   'b', 't', 'n', 2,   'f', 'r', 2,   2,
+    2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,
+    0,   0,   '"', 0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   '/',
+    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
+    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
+    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   '\\', 0,  0,   0
+    /* the rest, 0x60 to 0xff, as it is (UTF-8 is checked apart) */
+};
 
-#define rv_gen_str(g, s)                                                     \
-    yajl_gen_string(g, (s)->data ? (s)->data : (const unsigned char *) "",   \
-                    (s)->len)
 
+/* the escaped length of a string, quotes included; 0 if it is not UTF-8 */
 
-static yajl_gen
-rv_gen_alloc(rv_pool_t *pool)
+static size_t
+rv_json_str_len(const rv_str_t *s)
 {
-    void      *af;
-    yajl_gen   g;
+    size_t  i, len;
 
-    af = rv_yajl_funcs(pool);
-    if (af == NULL) {
-        return NULL;
+    if (s->len && !rv_utf8_valid(s->data, s->len)) {
+        return 0;
     }
 
-    g = yajl_gen_alloc(af);
-    if (g == NULL) {
-        return NULL;
+    len = s->len + 2;
+
+    for (i = 0; i < s->len; i++) {
+        switch (rv_json_esc[s->data[i]]) {
+        case 0:
+            break;
+        case 2:
+            len += 5;
+            break;
+        default:
+            len += 1;
+        }
     }
 
-    /* refuse to emit invalid UTF-8; "</" becomes "<\/" for inline use */
-    yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-    yajl_gen_config(g, yajl_gen_escape_solidus, 1);
-
-    return g;
+    return len;
 }
 
 
-static int
-rv_gen_done(yajl_gen g, int ok, rv_str_t *out)
+static unsigned char *
+rv_json_str(unsigned char *p, const rv_str_t *s)
 {
-    size_t                len;
-    const unsigned char  *buf;
+    size_t          i;
+    unsigned char   c, e;
 
-    if (ok && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-        /* the buffer is pool memory: yajl_gen_free() does not free it */
-        out->data = (unsigned char *) buf;
-        out->len = len;
+    static const char  hex[] = "0123456789ABCDEF";
 
-    } else {
-        ok = 0;
+    *p++ = '"';
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+        e = rv_json_esc[c];
+
+        if (e == 0) {
+            *p++ = c;
+
+        } else if (e == 2) {
+            *p++ = '\\'; *p++ = 'u'; *p++ = '0'; *p++ = '0';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 0xf];
+
+        } else {
+            *p++ = '\\';
+            *p++ = e;
+        }
     }
 
-    yajl_gen_free(g);
+    *p++ = '"';
 
-    return ok ? 0 : -1;
+    return p;
+}
+
+
+#define rv_json_lit(p, s)                                                    \
+    (memcpy(p, s, sizeof(s) - 1), (p) + sizeof(s) - 1)
+
+
+static void
+rv_json_cstr(rv_str_t *dst, const char *s)
+{
+    dst->data = (unsigned char *) s;
+    dst->len = strlen(s);
 }
 
 
 /*
- * The uniform reply has a fixed shape: written directly when the
- * RequestId needs no escaping (the gateway's are uppercase UUIDs), which
- * is what yajl_gen would write (the unit tests compare the two).
+ * The uniform reply of a gateway's RequestId (an uppercase UUID) is a
+ * template; any other RequestId goes through rv_json_str().
  */
 
 static int
 rv_json_ok_uniform(rv_pool_t *pool, const rv_reply_t *reply, rv_lang_t lang,
     rv_str_t *out)
 {
-    size_t          i, len, mlen;
+    size_t          i, len, rlen;
     unsigned char  *p, c;
-    const char     *msg;
+    rv_str_t        msg;
 
-    static const char  head[] = "{\"ok\":true,\"requestId\":\"";
-    static const char  mid[] = "\",\"message\":\"";
-    static const char  tail[] = "\"}";
+    static const char  head[] = "{\"ok\":true,\"requestId\":";
+    static const char  mid[] = ",\"message\":";
+    static const char  tail[] = "}";
+
+    rv_json_cstr(&msg, rv_err_message(RV_OK, lang));
+
+    rlen = reply->request_id.len + 2;
 
     for (i = 0; i < reply->request_id.len; i++) {
         c = reply->request_id.data[i];
@@ -774,14 +860,16 @@ rv_json_ok_uniform(rv_pool_t *pool, const rv_reply_t *reply, rv_lang_t lang,
         if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
               || (c >= 'a' && c <= 'z') || c == '-'))
         {
-            return 1;
+            rlen = rv_json_str_len(&reply->request_id);
+            break;
         }
     }
 
-    msg = rv_err_message(RV_OK, lang);
-    mlen = strlen(msg);
+    if (rlen == 0) {
+        return -1;
+    }
 
-    len = sizeof(head) - 1 + reply->request_id.len + sizeof(mid) - 1 + mlen
+    len = sizeof(head) - 1 + rlen + sizeof(mid) - 1 + rv_json_str_len(&msg)
           + sizeof(tail) - 1;
 
     p = rv_alloc(pool, len);
@@ -790,21 +878,14 @@ rv_json_ok_uniform(rv_pool_t *pool, const rv_reply_t *reply, rv_lang_t lang,
     }
 
     out->data = p;
-    out->len = len;
 
-    memcpy(p, head, sizeof(head) - 1);
-    p += sizeof(head) - 1;
+    p = rv_json_lit(p, head);
+    p = rv_json_str(p, &reply->request_id);
+    p = rv_json_lit(p, mid);
+    p = rv_json_str(p, &msg);
+    p = rv_json_lit(p, tail);
 
-    if (reply->request_id.len) {
-        memcpy(p, reply->request_id.data, reply->request_id.len);
-        p += reply->request_id.len;
-    }
-
-    memcpy(p, mid, sizeof(mid) - 1);
-    p += sizeof(mid) - 1;
-    memcpy(p, msg, mlen);
-    p += mlen;
-    memcpy(p, tail, sizeof(tail) - 1);
+    out->len = p - out->data;
 
     return 0;
 }
@@ -814,93 +895,144 @@ int
 rv_json_ok(rv_pool_t *pool, const rv_reply_t *reply, int detail,
     rv_lang_t lang, rv_str_t *out)
 {
-    int        ok;
-    size_t     i;
-    yajl_gen   g;
+    size_t          i, n, len;
+    unsigned char  *p;
+
+    static const char  head[] = "{\"ok\":true,\"requestId\":";
+    static const char  sent[] = ",\"sent\":[";
+    static const char  failed[] = "],\"failed\":[";
+    static const char  email[] = "{\"email\":";
+    static const char  code[] = ",\"code\":";
+    static const char  message[] = ",\"message\":";
+    static const char  tail[] = "]}";
 
     if (!detail) {
-        ok = rv_json_ok_uniform(pool, reply, lang, out);
-
-        if (ok <= 0) {
-            return ok;
-        }
+        return rv_json_ok_uniform(pool, reply, lang, out);
     }
 
-    g = rv_gen_alloc(pool);
-    if (g == NULL) {
+    len = rv_json_str_len(&reply->request_id);
+    if (len == 0) {
         return -1;
     }
 
-    ok = yajl_gen_map_open(g) == yajl_gen_status_ok
-         && rv_gen_key(g, "ok") == yajl_gen_status_ok
-         && yajl_gen_bool(g, 1) == yajl_gen_status_ok
-         && rv_gen_key(g, "requestId") == yajl_gen_status_ok
-         && rv_gen_str(g, &reply->request_id) == yajl_gen_status_ok;
+    len += sizeof(head) - 1 + sizeof(sent) - 1 + sizeof(failed) - 1
+           + sizeof(tail) - 1;
 
-    if (ok && !detail) {
-        ok = rv_gen_key(g, "message") == yajl_gen_status_ok
-             && rv_gen_cstr(g, rv_err_message(RV_OK, lang))
-                == yajl_gen_status_ok;
-    }
-
-    if (ok && detail) {
-        ok = rv_gen_key(g, "sent") == yajl_gen_status_ok
-             && yajl_gen_array_open(g) == yajl_gen_status_ok;
-
-        for (i = 0; ok && i < reply->nsent; i++) {
-            ok = rv_gen_str(g, &reply->sent[i].email) == yajl_gen_status_ok;
+    for (i = 0; i < reply->nsent; i++) {
+        n = rv_json_str_len(&reply->sent[i].email);
+        if (n == 0) {
+            return -1;
         }
 
-        ok = ok
-             && yajl_gen_array_close(g) == yajl_gen_status_ok
-             && rv_gen_key(g, "failed") == yajl_gen_status_ok
-             && yajl_gen_array_open(g) == yajl_gen_status_ok;
-
-        for (i = 0; ok && i < reply->nfailed; i++) {
-            ok = yajl_gen_map_open(g) == yajl_gen_status_ok
-                 && rv_gen_key(g, "email") == yajl_gen_status_ok
-                 && rv_gen_str(g, &reply->failed[i].email)
-                    == yajl_gen_status_ok
-                 && rv_gen_key(g, "code") == yajl_gen_status_ok
-                 && rv_gen_str(g, &reply->failed[i].code)
-                    == yajl_gen_status_ok
-                 && rv_gen_key(g, "message") == yajl_gen_status_ok
-                 && rv_gen_str(g, &reply->failed[i].message)
-                    == yajl_gen_status_ok
-                 && yajl_gen_map_close(g) == yajl_gen_status_ok;
-        }
-
-        ok = ok && yajl_gen_array_close(g) == yajl_gen_status_ok;
+        len += n + 1;                                   /* , */
     }
 
-    ok = ok && yajl_gen_map_close(g) == yajl_gen_status_ok;
+    for (i = 0; i < reply->nfailed; i++) {
+        len += sizeof(email) - 1 + sizeof(code) - 1 + sizeof(message) - 1
+               + 2;                                     /* } and , */
 
-    return rv_gen_done(g, ok, out);
+        n = rv_json_str_len(&reply->failed[i].email);
+        if (n == 0) {
+            return -1;
+        }
+
+        len += n;
+
+        n = rv_json_str_len(&reply->failed[i].code);
+        if (n == 0) {
+            return -1;
+        }
+
+        len += n;
+
+        n = rv_json_str_len(&reply->failed[i].message);
+        if (n == 0) {
+            return -1;
+        }
+
+        len += n;
+    }
+
+    p = rv_alloc(pool, len);
+    if (p == NULL) {
+        return -1;
+    }
+
+    out->data = p;
+
+    p = rv_json_lit(p, head);
+    p = rv_json_str(p, &reply->request_id);
+    p = rv_json_lit(p, sent);
+
+    for (i = 0; i < reply->nsent; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = rv_json_str(p, &reply->sent[i].email);
+    }
+
+    p = rv_json_lit(p, failed);
+
+    for (i = 0; i < reply->nfailed; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = rv_json_lit(p, email);
+        p = rv_json_str(p, &reply->failed[i].email);
+        p = rv_json_lit(p, code);
+        p = rv_json_str(p, &reply->failed[i].code);
+        p = rv_json_lit(p, message);
+        p = rv_json_str(p, &reply->failed[i].message);
+        *p++ = '}';
+    }
+
+    p = rv_json_lit(p, tail);
+
+    out->len = p - out->data;
+
+    return 0;
 }
 
 
 int
 rv_json_error(rv_pool_t *pool, rv_err_t err, rv_lang_t lang, rv_str_t *out)
 {
-    int        ok;
-    yajl_gen   g;
+    size_t          len, clen, mlen;
+    rv_str_t        code, msg;
+    unsigned char  *p;
 
-    g = rv_gen_alloc(pool);
-    if (g == NULL) {
+    static const char  head[] = "{\"ok\":false,\"error\":{\"code\":";
+    static const char  mid[] = ",\"message\":";
+    static const char  tail[] = "}}";
+
+    rv_json_cstr(&code, rv_err_code(err));
+    rv_json_cstr(&msg, rv_err_message(err, lang));
+
+    clen = rv_json_str_len(&code);
+    mlen = rv_json_str_len(&msg);
+
+    if (clen == 0 || mlen == 0) {
         return -1;
     }
 
-    ok = yajl_gen_map_open(g) == yajl_gen_status_ok
-         && rv_gen_key(g, "ok") == yajl_gen_status_ok
-         && yajl_gen_bool(g, 0) == yajl_gen_status_ok
-         && rv_gen_key(g, "error") == yajl_gen_status_ok
-         && yajl_gen_map_open(g) == yajl_gen_status_ok
-         && rv_gen_key(g, "code") == yajl_gen_status_ok
-         && rv_gen_cstr(g, rv_err_code(err)) == yajl_gen_status_ok
-         && rv_gen_key(g, "message") == yajl_gen_status_ok
-         && rv_gen_cstr(g, rv_err_message(err, lang)) == yajl_gen_status_ok
-         && yajl_gen_map_close(g) == yajl_gen_status_ok
-         && yajl_gen_map_close(g) == yajl_gen_status_ok;
+    len = sizeof(head) - 1 + clen + sizeof(mid) - 1 + mlen + sizeof(tail) - 1;
 
-    return rv_gen_done(g, ok, out);
+    p = rv_alloc(pool, len);
+    if (p == NULL) {
+        return -1;
+    }
+
+    out->data = p;
+
+    p = rv_json_lit(p, head);
+    p = rv_json_str(p, &code);
+    p = rv_json_lit(p, mid);
+    p = rv_json_str(p, &msg);
+    p = rv_json_lit(p, tail);
+
+    out->len = p - out->data;
+
+    return 0;
 }

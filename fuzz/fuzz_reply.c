@@ -15,7 +15,9 @@
  *     reply's strings; rv_json_ok() may refuse only a reply whose strings
  *     are not UTF-8;
  *   - rv_json_error() of any error code (out-of-range ones too) is JSON
- *     with "ok": false and the code rv_err_code() names.
+ *     with "ok": false and the code rv_err_code() names;
+ *   - both write exactly what yajl_gen writes (fuzz/json_ref.h), or refuse
+ *     a string yajl_gen refuses or that is not UTF-8 by RFC 3629.
  *
  * No allocation is refused here: yajl does not check what its allocator
  * returns (see fuzz/README.md), so the pool always gives memory.
@@ -29,6 +31,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "ngx_http_resend_verify_reply.h"
+#include "json_ref.h"
 
 
 static int
@@ -107,6 +110,23 @@ check_ok(rv_pool_t *pool, const rv_reply_t *r, int detail, rv_lang_t lang)
     static const char  *failed_path[] = { "failed", NULL };
     static const char  *email_path[] = { "email", NULL };
     static const char  *code_path[] = { "code", NULL };
+
+    {
+        int       rc, ref_rc;
+        rv_str_t  direct, ref;
+
+        rc = rv_json_ok(pool, r, detail, lang, &direct);
+        ref_rc = rv_ref_json_ok(r, detail, lang, &ref);
+
+        if (!rv_ref_agree(rc, &direct, ref_rc, &ref, all_utf8(r))) {
+            fprintf(stderr, "rv_json_ok() %d: %.*s\nyajl_gen %d: %.*s\n",
+                    rc, rc ? 0 : (int) direct.len, (char *) direct.data,
+                    ref_rc, (int) ref.len, (char *) ref.data);
+            fuzz_assert(0);
+        }
+
+        free(ref.data);
+    }
 
     if (rv_json_ok(pool, r, detail, lang, &out) != 0) {
         /* yajl_gen refuses strings that are not UTF-8, nothing else */
@@ -189,6 +209,14 @@ check_error(rv_pool_t *pool, unsigned e, rv_lang_t lang)
 
     fuzz_assert(rv_json_error(pool, (rv_err_t) e, lang, &out) == 0);
 
+    {
+        rv_str_t  ref;
+
+        fuzz_assert(rv_ref_json_error((rv_err_t) e, lang, &ref) == 0);
+        fuzz_assert(rv_ref_agree(0, &out, 0, &ref, 1));
+        free(ref.data);
+    }
+
     text = malloc(out.len + 1);
     if (text == NULL) {
         abort();
@@ -262,6 +290,50 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         check_ok(&pool, &reply, 0, RV_LANG_EN);
         check_ok(&pool, &reply, 1, RV_LANG_ZH);
+    }
+
+    /*
+     * The same input as raw strings, not parsed: every byte pattern
+     * reaches the writer (the parser's strings are valid for yajl's
+     * lexer).  The input, cut at each 0xff, gives the RequestId, a sent
+     * address, and a failed address, code and message.
+     */
+
+    {
+        size_t          k, at;
+        rv_str_t       *f[5];
+        rv_result_t     s1, f1;
+        rv_reply_t      raw;
+
+        memset(&raw, 0, sizeof(raw));
+        memset(&s1, 0, sizeof(s1));
+        memset(&f1, 0, sizeof(f1));
+
+        f[0] = &raw.request_id;
+        f[1] = &s1.email;
+        f[2] = &f1.email;
+        f[3] = &f1.code;
+        f[4] = &f1.message;
+
+        k = 0;
+        at = 0;
+
+        for (i = 0; i <= size && k < 5; i++) {
+            if (i == size || body[i] == 0xff) {
+                f[k]->data = body + at;
+                f[k]->len = i - at;
+                k++;
+                at = i + 1;
+            }
+        }
+
+        raw.sent = &s1;
+        raw.nsent = k > 1;
+        raw.failed = &f1;
+        raw.nfailed = k > 2;
+
+        check_ok(&pool, &raw, 0, RV_LANG_ZH);
+        check_ok(&pool, &raw, 1, RV_LANG_EN);
     }
 
     /* the error reply of some code, in- or out-of-range */

@@ -20,6 +20,7 @@
 #include "ngx_http_resend_verify_input.h"
 #include "ngx_http_resend_verify_reply.h"
 #include "ngx_http_resend_verify_sign.h"
+#include "fuzz/json_ref.h"
 
 
 
@@ -906,33 +907,145 @@ test_reply(void)
            "[\"a@b.co\"],\"failed\":[{\"email\":\"c@d.co\",\"code\":\"Q\","
            "\"message\":\"line\\nbreak \\u0001\"}]}", "detail shape");
 
-    /* the direct uniform reply equals what yajl_gen writes */
+    /* the direct writer writes what yajl_gen writes (fuzz/json_ref.h) */
     {
-        int            lang;
-        rv_str_t       direct;
+        int            lang, detail, rc, ref_rc, agree;
+        size_t         c, k;
+        rv_str_t       ref;
         rv_reply_t     u;
+        rv_result_t    item;
         unsigned char  id[] = "0EA54E99-DB48-4CE3-A099-6ED8E451B8AC";
+        unsigned char  one[1];
+
+        static const char  *tricky[] = {
+            "", "R</script>", "a\"b\\c/d", "\x7f", "\xc3\xa9", "\xe4\xb8\xad",
+            "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xc0\x80", "\xe0\x80\xaf",
+            "\xed\xa0\x80", "\xed\xbf\xbf", "\xf4\x90\x80\x80", "\xf8\x88\x80",
+            "\xc3", "\x80", "ok\xff", "\x01\x1f\x20\b\f\n\r\t", "ab\x00" "cd"
+        };
+        static const size_t  tricky_len[] = {
+            0, 10, 7, 1, 2, 3, 4, 4, 2, 3, 3, 3, 4, 3, 1, 1, 3, 8, 5
+        };
 
         memset(&u, 0, sizeof(u));
+        memset(&item, 0, sizeof(item));
         u.request_id.data = id;
         u.request_id.len = 36;
 
+        agree = 1;
+
         for (lang = RV_LANG_EN; lang <= RV_LANG_ZH; lang++) {
-            ok(rv_json_ok(&pool, &u, 0, (rv_lang_t) lang, &direct) == 0,
-               "uniform reply, direct");
-
-            /* a RequestId with a space takes the yajl_gen path */
-            u.request_id.data[8] = ' ';
-            ok(rv_json_ok(&pool, &u, 0, (rv_lang_t) lang, &out) == 0,
-               "uniform reply, generated");
-            u.request_id.data[8] = '-';
-
-            ok(direct.len == out.len
-               && memcmp(direct.data, out.data, 8 + 24) == 0
-               && memcmp(direct.data + 33, out.data + 33, out.len - 33) == 0,
-               "the direct and the generated uniform replies agree (%s)",
-               lang ? "zh" : "en");
+            for (detail = 0; detail <= 1; detail++) {
+                rc = rv_json_ok(&pool, &u, detail, (rv_lang_t) lang, &out);
+                ref_rc = rv_ref_json_ok(&u, detail, (rv_lang_t) lang, &ref);
+                agree &= rv_ref_agree(rc, &out, ref_rc, &ref, 1) && rc == 0;
+                free(ref.data);
+            }
         }
+
+        ok(agree, "a gateway's RequestId: the direct replies are yajl_gen's");
+
+        /* every byte alone, in each place a string goes */
+
+        u.sent = &item;
+        u.failed = &item;
+        u.nsent = 1;
+        u.nfailed = 1;
+        agree = 1;
+
+        for (c = 0; c < 256; c++) {
+            one[0] = (unsigned char) c;
+
+            for (k = 0; k < 4; k++) {
+                rv_str_t  *f[] = { &u.request_id, &item.email, &item.code,
+                                   &item.message };
+
+                u.request_id.data = id;
+                u.request_id.len = 36;
+                memset(&item, 0, sizeof(item));
+
+                f[k]->data = one;
+                f[k]->len = 1;
+
+                for (detail = 0; detail <= 1; detail++) {
+                    rc = rv_json_ok(&pool, &u, detail, RV_LANG_EN, &out);
+                    ref_rc = rv_ref_json_ok(&u, detail, RV_LANG_EN, &ref);
+                    agree &= rv_ref_agree(rc, &out, ref_rc, &ref,
+                                          rv_utf8_valid(one, 1));
+                    /* a byte is UTF-8 alone exactly when it is ASCII */
+                    agree &= (rc == 0) == (c < 0x80 || (!detail && k));
+                    free(ref.data);
+                }
+            }
+        }
+
+        ok(agree, "every byte: the direct writer is yajl_gen, and refuses "
+           "only a byte that is not UTF-8");
+
+        agree = 1;
+
+        for (c = 0; c < sizeof(tricky) / sizeof(tricky[0]); c++) {
+            for (k = 0; k < 2; k++) {
+                u.request_id.data = id;
+                u.request_id.len = 36;
+                memset(&item, 0, sizeof(item));
+
+                if (k == 0) {
+                    u.request_id.data = (unsigned char *) tricky[c];
+                    u.request_id.len = tricky_len[c];
+
+                } else {
+                    item.message.data = (unsigned char *) tricky[c];
+                    item.message.len = tricky_len[c];
+                }
+
+                for (detail = 0; detail <= 1; detail++) {
+                    rc = rv_json_ok(&pool, &u, detail, RV_LANG_ZH, &out);
+                    ref_rc = rv_ref_json_ok(&u, detail, RV_LANG_ZH, &ref);
+
+                    if (!rv_ref_agree(rc, &out, ref_rc, &ref,
+                                      rv_utf8_valid((unsigned char *)
+                                                    tricky[c],
+                                                    tricky_len[c])))
+                    {
+                        agree = 0;
+                        fprintf(stderr, "# string %zu, place %zu, detail "
+                                "%d: %d vs %d\n", c, k, detail, rc, ref_rc);
+                    }
+
+                    free(ref.data);
+                }
+            }
+        }
+
+        ok(agree, "escapes, multi-byte, overlong, surrogate, cut and "
+           "invalid strings: the direct writer is yajl_gen, or stricter");
+
+        /* overlong forms and surrogates: yajl_gen lets them through */
+
+        u.request_id.data = (unsigned char *) "\xed\xa0\x80";
+        u.request_id.len = 3;
+        ok(rv_json_ok(&pool, &u, 1, RV_LANG_EN, &out) != 0,
+           "a surrogate is not sent to the browser");
+        u.request_id.data = (unsigned char *) "\xc0\xaf";
+        u.request_id.len = 2;
+        ok(rv_json_ok(&pool, &u, 0, RV_LANG_EN, &out) != 0,
+           "an overlong form is not sent to the browser");
+
+        agree = 1;
+
+        for (c = 0; c <= RV_ERR_LAST + 1; c++) {
+            for (lang = RV_LANG_EN; lang <= RV_LANG_ZH; lang++) {
+                rc = rv_json_error(&pool, (rv_err_t) c, (rv_lang_t) lang,
+                                   &out);
+                ref_rc = rv_ref_json_error((rv_err_t) c, (rv_lang_t) lang,
+                                           &ref);
+                agree &= rc == 0 && rv_ref_agree(rc, &out, ref_rc, &ref, 1);
+                free(ref.data);
+            }
+        }
+
+        ok(agree, "every error reply is yajl_gen's");
     }
 
     ok(rv_json_ok(&pool, &r, 0, RV_LANG_EN, &out) == 0, "uniform reply");
