@@ -62,7 +62,7 @@ static rv_err_t
 rv_input_email(rv_input_t *in, const unsigned char *p, size_t len,
     rv_pool_t *pool)
 {
-    size_t                 i;
+    size_t                 i, n;
     rv_str_t               addr, key;
     unsigned char          buf[RV_EMAIL_KEY_MAX];
     const unsigned char   *end, *item, *next;
@@ -128,6 +128,19 @@ rv_input_email(rv_input_t *in, const unsigned char *p, size_t len,
                 || in->nemails >= RV_MAX_EMAILS)
             {
                 return RV_ERR_TOO_MANY_EMAILS;
+            }
+
+            if (in->emails == NULL) {
+                /* sized by the configuration: 1 address by default */
+                n = in->max_emails < RV_MAX_EMAILS ? in->max_emails
+                                                   : RV_MAX_EMAILS;
+
+                in->emails = rv_alloc(pool, 2 * n * sizeof(rv_str_t));
+                if (in->emails == NULL) {
+                    return RV_ERR_INTERNAL;
+                }
+
+                in->keys = in->emails + n;
             }
 
             addr.data = rv_strdup(pool, addr.data, addr.len);

@@ -17,8 +17,10 @@
  * else the client sends can reach the upstream call.
  */
 typedef struct {
-    rv_str_t    emails[RV_MAX_EMAILS];  /* as typed: what the API gets */
-    rv_str_t    keys[RV_MAX_EMAILS];    /* rv_email_key() of each */
+    rv_str_t   *emails;             /* as typed: what the API gets */
+    rv_str_t   *keys;               /* rv_email_key() of each */
+                                    /* max_emails of each, from the pool at
+                                       the first address */
     size_t      nemails;
     size_t      max_emails;         /* set by the caller, <= RV_MAX_EMAILS */
     rv_lang_t   lang;

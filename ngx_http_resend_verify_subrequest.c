@@ -41,7 +41,7 @@ ngx_http_resend_verify_subrequest(ngx_http_request_t *r,
     ngx_chain_t                 *cl;
     ngx_table_elt_t             *h;
     ngx_http_request_t          *sr;
-    ngx_http_headers_in_t       *hin;
+    ngx_http_headers_in_t        hin;
     ngx_http_request_body_t     *rb;
     ngx_http_post_subrequest_t  *ps;
 
@@ -59,12 +59,11 @@ ngx_http_resend_verify_subrequest(ngx_http_request_t *r,
     ps->handler = ngx_http_resend_verify_subrequest_done;
     ps->data = ctx;
 
-    hin = ngx_pcalloc(r->pool, sizeof(ngx_http_headers_in_t));
-    if (hin == NULL) {
-        return NGX_ERROR;
-    }
+    /* copied into the subrequest: its list's first part moves with it */
 
-    if (ngx_list_init(&hin->headers, r->pool, sub->nheaders + 1,
+    ngx_memzero(&hin, sizeof(ngx_http_headers_in_t));
+
+    if (ngx_list_init(&hin.headers, r->pool, sub->nheaders + 1,
                       sizeof(ngx_table_elt_t))
         != NGX_OK)
     {
@@ -72,7 +71,7 @@ ngx_http_resend_verify_subrequest(ngx_http_request_t *r,
     }
 
     if (sub->content_type.len) {
-        h = ngx_list_push(&hin->headers);
+        h = ngx_list_push(&hin.headers);
         if (h == NULL) {
             return NGX_ERROR;
         }
@@ -84,11 +83,11 @@ ngx_http_resend_verify_subrequest(ngx_http_request_t *r,
         h->value = sub->content_type;
         h->lowcase_key = (u_char *) "content-type";
 
-        hin->content_type = h;
+        hin.content_type = h;
     }
 
     for (i = 0; i < sub->nheaders; i++) {
-        h = ngx_list_push(&hin->headers);
+        h = ngx_list_push(&hin.headers);
         if (h == NULL) {
             return NGX_ERROR;
         }
@@ -108,12 +107,12 @@ ngx_http_resend_verify_subrequest(ngx_http_request_t *r,
 
         /* what $http_host gives, for "proxy_set_header Host $http_host" */
         if (h->key.len == 4 && ngx_strncmp(p, "host", 4) == 0) {
-            hin->host = h;
+            hin.host = h;
         }
     }
 
-    hin->content_length_n = sub->body.len;
-    hin->keep_alive_n = -1;
+    hin.content_length_n = sub->body.len;
+    hin.keep_alive_n = -1;
 
     rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
     if (rb == NULL) {
@@ -156,7 +155,7 @@ ngx_http_resend_verify_subrequest(ngx_http_request_t *r,
     sr->method_name = sub->method_name;
     sr->header_only = 0;
 
-    sr->headers_in = *hin;
+    sr->headers_in = hin;
     sr->headers_in.headers.last = &sr->headers_in.headers.part;
 
     sr->request_body = rb;

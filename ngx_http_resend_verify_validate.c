@@ -242,18 +242,20 @@ ngx_http_resend_verify_mask(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx, rv_input_t *in)
 {
     u_char  *p;
-    size_t   size;
+    size_t   len;
 
-    size = RV_EMAIL_MAX_LEN + 4 + NGX_SIZE_T_LEN;
+    /* the mask is at most 3 bytes longer than the address */
 
-    p = ngx_pnalloc(r->pool, size);
+    len = in->emails[0].len + 3;
+
+    p = ngx_pnalloc(r->pool, len + sizeof(",+") - 1 + NGX_SIZE_T_LEN);
     if (p == NULL) {
         return;
     }
 
     ctx->email.data = p;
-    ctx->email.len = rv_email_mask(p, RV_EMAIL_MAX_LEN + 3,
-                                   in->emails[0].data, in->emails[0].len);
+    ctx->email.len = rv_email_mask(p, len, in->emails[0].data,
+                                   in->emails[0].len);
 
     if (in->nemails > 1) {
         ctx->email.len = ngx_sprintf(p + ctx->email.len, ",+%uz",
