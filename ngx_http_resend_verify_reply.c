@@ -741,64 +741,63 @@ rv_reply_refused(const rv_str_t *code)
  * ('"', '\\', '/', the C escapes \b \f \n \r \t, every other control
  * character as \u00XX) and refuses what is not UTF-8 (RFC 3629: no
  * overlong forms, no surrogates).  The unit tests and the reply fuzzer
- * compare the output byte for byte with yajl_gen's.  The length is known
- * before a byte is written: one allocation of the exact size.
+ * compare the output byte for byte with yajl_gen's.  A reply is written
+ * in one pass into a buffer on the stack (the pool's, when it could be
+ * longer), and the pool keeps an exact-size copy.
  */
 
-/* 0: as it is; 1: a two-byte escape (the character after the \); 2: \u00XX */
+/* 0: as it is; 1 to 127: a two-byte escape (the character after the \); */
+/* 2: \u00XX */
 
-static const unsigned char  rv_json_esc[256] = {
+static const unsigned char  rv_json_esc[128] = {
     2,   2,   2,   2,   2,   2,   2,   2,   'b', 't', 'n', 2,   'f', 'r', 2,   2,
     2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,   2,
     0,   0,   '"', 0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   '/',
     0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
     0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
     0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   '\\', 0,  0,   0
-    /* the rest, 0x60 to 0xff, as it is (UTF-8 is checked apart) */
+    /* 0x60 to 0x7f: as they are */
 };
 
+/* the most a string of n bytes takes: each byte as \u00XX, and quotes */
+#define rv_json_str_max(n)   (6 * (n) + 2)
 
-/* the escaped length of a string, quotes included; 0 if it is not UTF-8 */
+#define RV_JSON_STACK        4096
 
-static size_t
-rv_json_str_len(const rv_str_t *s)
-{
-    size_t  i, len;
 
-    if (s->len && !rv_utf8_valid(s->data, s->len)) {
-        return 0;
-    }
-
-    len = s->len + 2;
-
-    for (i = 0; i < s->len; i++) {
-        switch (rv_json_esc[s->data[i]]) {
-        case 0:
-            break;
-        case 2:
-            len += 5;
-            break;
-        default:
-            len += 1;
-        }
-    }
-
-    return len;
-}
-
+/* s, escaped and quoted, at p; NULL if s is not UTF-8 */
 
 static unsigned char *
 rv_json_str(unsigned char *p, const rv_str_t *s)
 {
-    size_t          i;
-    unsigned char   c, e;
+    size_t                n;
+    uint32_t              cp;
+    unsigned char         c, e;
+    const unsigned char  *q, *end;
 
     static const char  hex[] = "0123456789ABCDEF";
 
     *p++ = '"';
 
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
+    q = s->data;
+    end = q + s->len;
+
+    while (q < end) {
+        c = *q;
+
+        if (c >= 0x80) {
+            n = rv_utf8_decode(q, end - q, &cp);
+            if (n == 0) {
+                return NULL;
+            }
+
+            while (n--) {
+                *p++ = *q++;
+            }
+
+            continue;
+        }
+
         e = rv_json_esc[c];
 
         if (e == 0) {
@@ -813,6 +812,8 @@ rv_json_str(unsigned char *p, const rv_str_t *s)
             *p++ = '\\';
             *p++ = e;
         }
+
+        q++;
     }
 
     *p++ = '"';
@@ -833,59 +834,39 @@ rv_json_cstr(rv_str_t *dst, const char *s)
 }
 
 
-/*
- * The uniform reply of a gateway's RequestId (an uppercase UUID) is a
- * template; any other RequestId goes through rv_json_str().
- */
+/* a buffer of at least "max" bytes for a reply: the stack's, or the pool's */
+
+static unsigned char *
+rv_json_buf(rv_pool_t *pool, unsigned char *stack, size_t max)
+{
+    return max <= RV_JSON_STACK ? stack : rv_alloc(pool, max);
+}
+
+
+/* the reply written at [start, end): into the pool, at its exact size */
 
 static int
-rv_json_ok_uniform(rv_pool_t *pool, const rv_reply_t *reply, rv_lang_t lang,
-    rv_str_t *out)
+rv_json_out(rv_pool_t *pool, unsigned char *stack, unsigned char *start,
+    unsigned char *end, rv_str_t *out)
 {
-    size_t          i, len, rlen;
-    unsigned char  *p, c;
-    rv_str_t        msg;
-
-    static const char  head[] = "{\"ok\":true,\"requestId\":";
-    static const char  mid[] = ",\"message\":";
-    static const char  tail[] = "}";
-
-    rv_json_cstr(&msg, rv_err_message(RV_OK, lang));
-
-    rlen = reply->request_id.len + 2;
-
-    for (i = 0; i < reply->request_id.len; i++) {
-        c = reply->request_id.data[i];
-
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
-              || (c >= 'a' && c <= 'z') || c == '-'))
-        {
-            rlen = rv_json_str_len(&reply->request_id);
-            break;
-        }
-    }
-
-    if (rlen == 0) {
+    if (end == NULL) {
+        /* a string that is not UTF-8 */
         return -1;
     }
 
-    len = sizeof(head) - 1 + rlen + sizeof(mid) - 1 + rv_json_str_len(&msg)
-          + sizeof(tail) - 1;
+    out->len = end - start;
 
-    p = rv_alloc(pool, len);
-    if (p == NULL) {
+    if (start != stack) {
+        out->data = start;
+        return 0;
+    }
+
+    out->data = rv_alloc(pool, out->len);
+    if (out->data == NULL) {
         return -1;
     }
 
-    out->data = p;
-
-    p = rv_json_lit(p, head);
-    p = rv_json_str(p, &reply->request_id);
-    p = rv_json_lit(p, mid);
-    p = rv_json_str(p, &msg);
-    p = rv_json_lit(p, tail);
-
-    out->len = p - out->data;
+    memcpy(out->data, start, out->len);
 
     return 0;
 }
@@ -895,76 +876,64 @@ int
 rv_json_ok(rv_pool_t *pool, const rv_reply_t *reply, int detail,
     rv_lang_t lang, rv_str_t *out)
 {
-    size_t          i, n, len;
-    unsigned char  *p;
+    size_t          i, max;
+    rv_str_t        msg;
+    unsigned char  *start, *p;
+    unsigned char   stack[RV_JSON_STACK];
 
     static const char  head[] = "{\"ok\":true,\"requestId\":";
+    static const char  message[] = ",\"message\":";
     static const char  sent[] = ",\"sent\":[";
     static const char  failed[] = "],\"failed\":[";
     static const char  email[] = "{\"email\":";
     static const char  code[] = ",\"code\":";
-    static const char  message[] = ",\"message\":";
     static const char  tail[] = "]}";
 
-    if (!detail) {
-        return rv_json_ok_uniform(pool, reply, lang, out);
+    rv_json_cstr(&msg, rv_err_message(RV_OK, lang));
+
+    max = sizeof(head) + rv_json_str_max(reply->request_id.len)
+          + sizeof(message) + rv_json_str_max(msg.len) + sizeof(sent)
+          + sizeof(failed) + sizeof(tail);
+
+    if (detail) {
+        for (i = 0; i < reply->nsent; i++) {
+            max += rv_json_str_max(reply->sent[i].email.len) + 1;
+        }
+
+        for (i = 0; i < reply->nfailed; i++) {
+            max += sizeof(email) + sizeof(code) + sizeof(message) + 2
+                   + rv_json_str_max(reply->failed[i].email.len)
+                   + rv_json_str_max(reply->failed[i].code.len)
+                   + rv_json_str_max(reply->failed[i].message.len);
+        }
     }
 
-    len = rv_json_str_len(&reply->request_id);
-    if (len == 0) {
+    start = rv_json_buf(pool, stack, max);
+    if (start == NULL) {
         return -1;
     }
 
-    len += sizeof(head) - 1 + sizeof(sent) - 1 + sizeof(failed) - 1
-           + sizeof(tail) - 1;
+    p = rv_json_lit(start, head);
+    p = rv_json_str(p, &reply->request_id);
 
-    for (i = 0; i < reply->nsent; i++) {
-        n = rv_json_str_len(&reply->sent[i].email);
-        if (n == 0) {
-            return -1;
-        }
-
-        len += n + 1;                                   /* , */
-    }
-
-    for (i = 0; i < reply->nfailed; i++) {
-        len += sizeof(email) - 1 + sizeof(code) - 1 + sizeof(message) - 1
-               + 2;                                     /* } and , */
-
-        n = rv_json_str_len(&reply->failed[i].email);
-        if (n == 0) {
-            return -1;
-        }
-
-        len += n;
-
-        n = rv_json_str_len(&reply->failed[i].code);
-        if (n == 0) {
-            return -1;
-        }
-
-        len += n;
-
-        n = rv_json_str_len(&reply->failed[i].message);
-        if (n == 0) {
-            return -1;
-        }
-
-        len += n;
-    }
-
-    p = rv_alloc(pool, len);
     if (p == NULL) {
         return -1;
     }
 
-    out->data = p;
+    if (!detail) {
+        p = rv_json_lit(p, message);
+        p = rv_json_str(p, &msg);
 
-    p = rv_json_lit(p, head);
-    p = rv_json_str(p, &reply->request_id);
+        if (p != NULL) {
+            *p++ = '}';
+        }
+
+        return rv_json_out(pool, stack, start, p, out);
+    }
+
     p = rv_json_lit(p, sent);
 
-    for (i = 0; i < reply->nsent; i++) {
+    for (i = 0; p && i < reply->nsent; i++) {
         if (i) {
             *p++ = ',';
         }
@@ -972,36 +941,52 @@ rv_json_ok(rv_pool_t *pool, const rv_reply_t *reply, int detail,
         p = rv_json_str(p, &reply->sent[i].email);
     }
 
-    p = rv_json_lit(p, failed);
+    if (p != NULL) {
+        p = rv_json_lit(p, failed);
+    }
 
-    for (i = 0; i < reply->nfailed; i++) {
+    for (i = 0; p && i < reply->nfailed; i++) {
         if (i) {
             *p++ = ',';
         }
 
         p = rv_json_lit(p, email);
         p = rv_json_str(p, &reply->failed[i].email);
+
+        if (p == NULL) {
+            break;
+        }
+
         p = rv_json_lit(p, code);
         p = rv_json_str(p, &reply->failed[i].code);
+
+        if (p == NULL) {
+            break;
+        }
+
         p = rv_json_lit(p, message);
         p = rv_json_str(p, &reply->failed[i].message);
-        *p++ = '}';
+
+        if (p != NULL) {
+            *p++ = '}';
+        }
     }
 
-    p = rv_json_lit(p, tail);
+    if (p != NULL) {
+        p = rv_json_lit(p, tail);
+    }
 
-    out->len = p - out->data;
-
-    return 0;
+    return rv_json_out(pool, stack, start, p, out);
 }
 
 
 int
 rv_json_error(rv_pool_t *pool, rv_err_t err, rv_lang_t lang, rv_str_t *out)
 {
-    size_t          len, clen, mlen;
+    size_t          max;
     rv_str_t        code, msg;
-    unsigned char  *p;
+    unsigned char  *start, *p;
+    unsigned char   stack[RV_JSON_STACK];
 
     static const char  head[] = "{\"ok\":false,\"error\":{\"code\":";
     static const char  mid[] = ",\"message\":";
@@ -1010,29 +995,25 @@ rv_json_error(rv_pool_t *pool, rv_err_t err, rv_lang_t lang, rv_str_t *out)
     rv_json_cstr(&code, rv_err_code(err));
     rv_json_cstr(&msg, rv_err_message(err, lang));
 
-    clen = rv_json_str_len(&code);
-    mlen = rv_json_str_len(&msg);
+    max = sizeof(head) + rv_json_str_max(code.len) + sizeof(mid)
+          + rv_json_str_max(msg.len) + sizeof(tail);
 
-    if (clen == 0 || mlen == 0) {
+    start = rv_json_buf(pool, stack, max);
+    if (start == NULL) {
         return -1;
     }
 
-    len = sizeof(head) - 1 + clen + sizeof(mid) - 1 + mlen + sizeof(tail) - 1;
-
-    p = rv_alloc(pool, len);
-    if (p == NULL) {
-        return -1;
-    }
-
-    out->data = p;
-
-    p = rv_json_lit(p, head);
+    p = rv_json_lit(start, head);
     p = rv_json_str(p, &code);
-    p = rv_json_lit(p, mid);
-    p = rv_json_str(p, &msg);
-    p = rv_json_lit(p, tail);
 
-    out->len = p - out->data;
+    if (p != NULL) {
+        p = rv_json_lit(p, mid);
+        p = rv_json_str(p, &msg);
+    }
 
-    return 0;
+    if (p != NULL) {
+        p = rv_json_lit(p, tail);
+    }
+
+    return rv_json_out(pool, stack, start, p, out);
 }
