@@ -258,6 +258,8 @@ typedef enum {
 typedef struct {
     rv_pool_t      *pool;
     rv_reply_t     *reply;
+    uintptr_t       in;             /* the reply's bytes: [in, in_end) */
+    uintptr_t       in_end;
     unsigned        depth;
     rv_key_t        key;            /* the key whose value comes next */
     rv_key_t        list;           /* the list being read, at depth 2 */
@@ -274,15 +276,18 @@ rv_key(const unsigned char *p, size_t len)
 
     static const struct {
         const char  *name;
+        size_t       len;
         rv_key_t     key;
     } keys[] = {
-        { "requestid", RV_KEY_REQUEST_ID },
-        { "code", RV_KEY_CODE },
-        { "message", RV_KEY_MESSAGE },
-        { "hostid", RV_KEY_HOST_ID },
-        { "email", RV_KEY_EMAIL },
-        { "successlist", RV_KEY_SUCCESS_LIST },
-        { "faillist", RV_KEY_FAIL_LIST }
+#define rv_k(s)  s, sizeof(s) - 1
+        { rv_k("requestid"), RV_KEY_REQUEST_ID },
+        { rv_k("code"), RV_KEY_CODE },
+        { rv_k("message"), RV_KEY_MESSAGE },
+        { rv_k("hostid"), RV_KEY_HOST_ID },
+        { rv_k("email"), RV_KEY_EMAIL },
+        { rv_k("successlist"), RV_KEY_SUCCESS_LIST },
+        { rv_k("faillist"), RV_KEY_FAIL_LIST }
+#undef rv_k
     };
 
     /*
@@ -292,7 +297,7 @@ rv_key(const unsigned char *p, size_t len)
 
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 
-        if (len != strlen(keys[i].name)) {
+        if (len != keys[i].len) {
             continue;
         }
 
@@ -359,9 +364,20 @@ rv_parse_scalar(void *ctx, const unsigned char *p, size_t len)
         return 1;
     }
 
-    dst->data = rv_strdup(ps->pool, p, len);
-    if (dst->data == NULL) {
-        return 0;
+    /*
+     * A string without escapes is yajl's pointer into the reply itself,
+     * which lives as long as the reply: it is not copied.  A string with
+     * escapes is decoded into yajl's buffer, which goes with the parser.
+     */
+
+    if ((uintptr_t) p >= ps->in && (uintptr_t) p + len <= ps->in_end) {
+        dst->data = (unsigned char *) p;
+
+    } else {
+        dst->data = rv_strdup(ps->pool, p, len);
+        if (dst->data == NULL) {
+            return 0;
+        }
     }
 
     dst->len = len;
@@ -627,6 +643,8 @@ rv_reply_parse(const unsigned char *p, size_t len, rv_pool_t *pool,
 
     ps.pool = pool;
     ps.reply = reply;
+    ps.in = (uintptr_t) p;
+    ps.in_end = (uintptr_t) p + len;
 
     arena.pos = (unsigned char *) buf;
     arena.end = (unsigned char *) buf + sizeof(buf);

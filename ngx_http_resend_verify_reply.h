@@ -39,6 +39,7 @@ typedef struct {
 } rv_reply_t;
 
 
+/* the reply's strings may point into p: it must live as long as they do */
 int rv_reply_parse(const unsigned char *p, size_t len, rv_pool_t *pool,
     rv_reply_t *reply);
 int rv_reply_is_error(const rv_reply_t *reply);
