@@ -797,6 +797,12 @@ rv_json_str(unsigned char *p, const rv_str_t *s)
 
     *p++ = '"';
 
+    if (s->len == 0) {
+        /* no arithmetic on a NULL data */
+        *p++ = '"';
+        return p;
+    }
+
     q = s->data;
     end = q + s->len;
 
