@@ -17,8 +17,12 @@
  *   variant_nonce_rand16      RAND_bytes() of 16 bytes (the current)
  *   variant_nonce_buffered    RAND_bytes() of 4 KiB every 256 nonces
  *   variant_reply_parse       rv_reply_parse() of the canned reply
- *   variant_reply_json        rv_json_ok() (yajl_gen, the current)
+ *   variant_reply_json        rv_json_ok(), detail off
  *   variant_reply_template    the same JSON from a template
+ *   variant_reply2_parse      rv_reply_parse() of a reply with both lists
+ *   variant_reply2_json       rv_json_ok() of it, detail on
+ *   variant_sign_v3_sha256    rv_acs3_sign(), ACS3-HMAC-SHA256, key made once
+ *   variant_sign_v3_sm3       the same, ACS3-HMAC-SM3
  *
  *   micro count N     runs each variant N times (for callgrind)
  *   micro time N      ns per call of each variant, natively
@@ -41,6 +45,7 @@
 #include "ngx_http_resend_verify_core.h"
 #include "ngx_http_resend_verify_sign.h"
 #include "ngx_http_resend_verify_reply.h"
+#include "ngx_http_resend_verify_sign3.h"
 
 
 #define KEY_ID      "LTAI5tBenchOnlyKey0001"
@@ -48,6 +53,14 @@
 #define EMAIL       "bench@example.com"
 #define CLIENT_IP   "127.0.0.1"
 #define VERSION     "2018-01-29"
+
+static const char  api_json2[] =
+    "{\"RequestId\":\"0EA54E99-DB48-4CE3-A099-6ED8E451B8AC\","
+    "\"SuccessList\":[{\"Code\":\"Success\",\"Message\":\"Success\","
+    "\"Email\":\"bench@example.com\"}],\"FailList\":[{\"Code\":"
+    "\"SendTokenQuotaExceeded\",\"Message\":\"The daily quota of "
+    "verification emails for this address is exceeded.\",\"Email\":"
+    "\"other@example.com\"}]}";
 
 static const char  api_json[] =
     "{\"RequestId\":\"0EA54E99-DB48-4CE3-A099-6ED8E451B8AC\","
@@ -527,6 +540,100 @@ variant_reply_template(void)
 }
 
 
+/* the two-address reply with both lists, detail on */
+
+static rv_reply_t  reply2_out;
+
+__attribute__((noinline)) void
+variant_reply2_parse(void)
+{
+    arena_used = 0;
+
+    if (rv_reply_parse((const unsigned char *) api_json2,
+                       sizeof(api_json2) - 1, &pool, &reply2_out)
+        != 0)
+    {
+        abort();
+    }
+}
+
+
+__attribute__((noinline)) void
+variant_reply2_json(void)
+{
+    arena_used = 4096;
+
+    if (rv_json_ok(&pool, &reply2_out, 1, RV_LANG_EN, &json_out) != 0) {
+        abort();
+    }
+}
+
+
+/* the V3 signature (ACS3-HMAC-SHA256, ACS3-HMAC-SM3), key made once */
+
+static rv_acs3_key_t  v3_key[RV_ACS3_NALGS];
+static int            v3_ok[RV_ACS3_NALGS];
+
+static void
+v3_init(void)
+{
+    int  a;
+
+    for (a = 0; a < RV_ACS3_NALGS; a++) {
+        v3_ok[a] = rv_acs3_key_init(&v3_key[a], (rv_acs3_alg_t) a,
+                                    (unsigned char *) KEY_SECRET,
+                                    sizeof(KEY_SECRET) - 1) == 0;
+    }
+}
+
+
+static void
+v3_sign(rv_acs3_alg_t alg)
+{
+    rv_acs3_t         req;
+    rv_acs3_signed_t  out;
+
+    if (!v3_ok[alg]) {
+        return;
+    }
+
+    arena_used = 0;
+    memset(&req, 0, sizeof(rv_acs3_t));
+
+    req.alg = alg;
+    req.host = (rv_str_t) rv_string("domain.aliyuncs.com");
+    req.access_key_id = (rv_str_t) rv_string(KEY_ID);
+    req.access_key_secret = (rv_str_t) rv_string(KEY_SECRET);
+    req.key = &v3_key[alg];
+    req.version = (rv_str_t) rv_string(VERSION);
+    req.date.data = the_ts;
+    req.date.len = RV_TIMESTAMP_LEN;
+    req.nonce.data = the_nonce;
+    req.nonce.len = RV_NONCE_LEN;
+    req.email = (rv_str_t) rv_string(EMAIL);
+    req.lang = (rv_str_t) rv_string("en");
+    req.client_ip = (rv_str_t) rv_string(CLIENT_IP);
+
+    if (rv_acs3_sign(&req, &pool, &out, 0) != 0) {
+        abort();
+    }
+}
+
+
+__attribute__((noinline)) void
+variant_sign_v3_sha256(void)
+{
+    v3_sign(RV_ACS3_HMAC_SHA256);
+}
+
+
+__attribute__((noinline)) void
+variant_sign_v3_sm3(void)
+{
+    v3_sign(RV_ACS3_HMAC_SM3);
+}
+
+
 typedef struct {
     const char   *name;
     void        (*fn)(void);
@@ -543,6 +650,10 @@ static const variant_t  variants[] = {
     { "variant_reply_parse", variant_reply_parse },
     { "variant_reply_json", variant_reply_json },
     { "variant_reply_template", variant_reply_template },
+    { "variant_reply2_parse", variant_reply2_parse },
+    { "variant_reply2_json", variant_reply2_json },
+    { "variant_sign_v3_sha256", variant_sign_v3_sha256 },
+    { "variant_sign_v3_sm3", variant_sign_v3_sm3 },
 };
 
 #define NVARIANTS  (sizeof(variants) / sizeof(variants[0]))
@@ -626,6 +737,7 @@ main(int argc, char **argv)
 
     pk_init();
     hmac_init();
+    v3_init();
 
     /* warm up OpenSSL's lazy initialisation and the reply */
     for (v = 0; v < NVARIANTS; v++) {

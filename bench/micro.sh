@@ -16,7 +16,7 @@ mkdir -p "$run"
 cd "$BENCH_TOP"
 cc -O2 -g -Wall -Wextra -I. -o "$run/micro" bench/micro.c \
     ngx_http_resend_verify_core.c ngx_http_resend_verify_sign.c \
-    ngx_http_resend_verify_reply.c -lyajl -lcrypto
+    ngx_http_resend_verify_reply.c ngx_http_resend_verify_sign3.c -lyajl -lcrypto
 
 "$run/micro" check
 taskset -c "$BENCH_CPU_NGINX" "$run/micro" time 20000 > "$run/time.txt"
@@ -39,8 +39,12 @@ rows = [
     ('nonce: RAND_bytes(16) per request (current)', 'variant_nonce_rand16'),
     ('nonce: RAND_bytes(4096) per 256 requests', 'variant_nonce_buffered'),
     ('upstream reply: rv_reply_parse() (yajl)', 'variant_reply_parse'),
-    ('browser reply: rv_json_ok() (yajl_gen, current)', 'variant_reply_json'),
+    ('browser reply: rv_json_ok(), detail off (the direct writer)', 'variant_reply_json'),
     ('browser reply: template + request id', 'variant_reply_template'),
+    ('two addresses: rv_reply_parse() of a reply with both lists', 'variant_reply2_parse'),
+    ('two addresses: rv_json_ok(), detail on', 'variant_reply2_json'),
+    ('V3: rv_acs3_sign() ACS3-HMAC-SHA256, key made once', 'variant_sign_v3_sha256'),
+    ('V3: rv_acs3_sign() ACS3-HMAC-SM3, key made once', 'variant_sign_v3_sm3'),
 ]
 print()
 print(f'The module\'s steps alone (bench/micro.c, {n} calls each under '
