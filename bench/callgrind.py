@@ -56,6 +56,8 @@ STAGES = [
      ['rv_format_timestamp', 'rv_make_nonce']),
     ('canonical query, string to sign, HMAC-SHA1 (rv_rpc_sign)',
      ['rv_rpc_sign']),
+    ('V3: canonical request, SHA-256, HMAC-SHA256, headers (rv_acs3_sign)',
+     ['rv_acs3_sign']),
     ('parse the upstream JSON (yajl), sanitize RequestId',
      ['rv_reply_parse', 'ngx_http_resend_verify_safe_str']),
     ('generate the reply JSON', ['rv_json_ok']),

@@ -68,7 +68,7 @@ for _ in $(seq 1 300); do
 done
 bench_wait_port $port
 
-cases=(module proxy return module2 proxy2)
+cases=(module proxy return module2 proxy2 module3)
 
 bench_check $port "${cases[@]/#//}"
 
@@ -112,6 +112,13 @@ echo "Workload 2: two addresses, detail on, max_emails 10, a reply with both lis
     | tee -a "$run/report.md"
 python3 "$BENCH_DIR/callgrind.py" --requests "$n" \
     --module "$run/callgrind.module2.out" --proxy "$run/callgrind.proxy2.out" \
+    --return "$run/callgrind.return.out" | tee -a "$run/report.md"
+
+echo
+echo "The V3 signature (resend_verify_signature acs3-hmac-sha256), one address, detail off" \
+    | tee -a "$run/report.md"
+python3 "$BENCH_DIR/callgrind.py" --requests "$n" \
+    --module "$run/callgrind.module3.out" --proxy "$run/callgrind.proxy.out" \
     --return "$run/callgrind.return.out" | tee -a "$run/report.md"
 
 bench_cleanup_one "$vg"

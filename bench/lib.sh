@@ -196,6 +196,14 @@ bench_locations() {
             return 200 '$BENCH_REPLY_JSON';
         }
 
+        # the V3 signature (ACS3-HMAC-SHA256) of the same call
+        location = /module3 {
+            resend_verify                    /.domain-api;
+            resend_verify_access_key_id      $BENCH_KEY_ID;
+            resend_verify_access_key_secret  $BENCH_KEY_SECRET;
+            resend_verify_signature          acs3-hmac-sha256;
+        }
+
         location = /module2 {
             resend_verify                    /.domain-api2;
             resend_verify_access_key_id      $BENCH_KEY_ID;
@@ -232,7 +240,8 @@ bench_check() {
                    -H "Origin: http://127.0.0.1:$port" \
                    --data-raw "$(bench_body "$path")" "http://127.0.0.1:$port$path")
         case "$path:$out" in
-            /module:"$BENCH_REPLY_JSON 200"|/module2:"$BENCH_REPLY_JSON2 200") ;;
+            /module:"$BENCH_REPLY_JSON 200"|/module3:"$BENCH_REPLY_JSON 200") ;;
+            /module2:"$BENCH_REPLY_JSON2 200") ;;
             /module*) echo "bench: $path answered: $out" >&2; exit 1 ;;
             *:*'"ok":true'*' 200'|*:*'"SuccessList"'*' 200') ;;
             *) echo "bench: $path answered: $out" >&2; exit 1 ;;

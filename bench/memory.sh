@@ -70,11 +70,11 @@ bench_fast_responder "$run/responder" $rport
 mkdir -p "$run/pool/logs"
 front_conf "$run/pool" $rport debug > "$run/pool/nginx.conf"
 bench_nginx_start "$run/pool" $port
-bench_check $port /module /proxy /return /module2 /proxy2
+bench_check $port /module /proxy /return /module2 /proxy2 /module3
 
 log=$run/pool/logs/error.log
 args=()
-for c in module proxy return module2 proxy2; do
+for c in module proxy return module2 proxy2 module3; do
     client "$c" 20
     start=$(stat -c %s "$log")
     client "$c" "$npool"
