@@ -128,15 +128,87 @@ ngx_http_resend_verify_header_in(ngx_http_request_t *r, const char *name,
 
 
 /*
+ * The request's own authority ("host[:port]") as nginx resolved it, which
+ * chose the virtual server by it: an absolute-form request line's, else
+ * HTTP/2's or HTTP/3's ":authority" (nginx 1.25+ builds no Host header for
+ * HTTP/3, 1.31 keeps ":authority" for HTTP/2 in host_start as well), else
+ * the Host header.  Up to nginx 1.29, an absolute-form request line's
+ * host_end stops before the port: the port's digits are taken after it.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_authority(ngx_http_request_t *r, ngx_str_t *auth)
+{
+    u_char  *p;
+
+    if (r->host_start && r->host_end > r->host_start) {
+        p = r->host_end;
+
+        if (r->http_version < NGX_HTTP_VERSION_20
+            && r->request_end && p < r->request_end && *p == ':')
+        {
+            for (p++; p < r->request_end && *p >= '0' && *p <= '9'; p++) {
+                /* void */
+            }
+        }
+
+        auth->data = r->host_start;
+        auth->len = p - r->host_start;
+
+        return NGX_OK;
+    }
+
+    if (r->headers_in.host && r->headers_in.host->value.len) {
+        *auth = r->headers_in.host->value;
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* whether an origin is the request's own: scheme "://" authority */
+
+static ngx_uint_t
+ngx_http_resend_verify_is_own(ngx_http_request_t *r, ngx_str_t *src)
+{
+    ngx_str_t  auth, scheme;
+
+    if (ngx_http_resend_verify_authority(r, &auth) != NGX_OK) {
+        return 0;
+    }
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        ngx_str_set(&scheme, "https://");
+    } else
+#endif
+    {
+        ngx_str_set(&scheme, "http://");
+    }
+
+    return src->len == scheme.len + auth.len
+           && ngx_strncasecmp(src->data, scheme.data, scheme.len) == 0
+           && ngx_strncasecmp(src->data + scheme.len, auth.data, auth.len)
+              == 0;
+}
+
+
+/*
  * CSRF and CORS (OWASP's "verifying origin with standard headers"):
  *
  * - "Sec-Fetch-Site: cross-site" is refused unless the Origin is listed;
  * - the source origin is the Origin header, else the origin part of the
- *   Referer; a request with neither, or with "Origin: null", is refused;
+ *   Referer;
+ * - "Origin: null", or neither Origin nor Referer, is the request's own
+ *   origin when "Sec-Fetch-Site: same-origin" says so (a form on a page
+ *   with "Referrer-Policy: no-referrer", or rel=noreferrer: browsers send
+ *   "Origin: null" and no Referer; page scripts cannot set Sec-Fetch-Site),
+ *   and is refused otherwise;
  * - it must equal a listed origin, or, with no list, the request's own
- *   origin (scheme "://" Host).  Equality is whole-string (case-
- *   insensitive, as scheme and host are), so "https://example.com.evil"
- *   is not "https://example.com".
+ *   origin (scheme "://" the authority nginx resolved the request by).
+ *   Equality is whole-string (case-insensitive, as scheme and host are),
+ *   so "https://example.com.evil" is not "https://example.com".
  */
 
 ngx_int_t
@@ -145,18 +217,26 @@ ngx_http_resend_verify_origin(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx)
 {
     u_char           *p, *last;
-    ngx_str_t         src, own, *o;
-    ngx_uint_t        i, listed;
+    ngx_str_t         src, *o;
+    ngx_uint_t        i, listed, self, same;
     ngx_table_elt_t  *origin, *site;
 
     origin = ngx_http_resend_verify_header_in(r, "origin", 6);
     site = ngx_http_resend_verify_header_in(r, "sec-fetch-site", 14);
 
+    same = site && site->value.len == 11
+           && ngx_strncasecmp(site->value.data, (u_char *) "same-origin", 11)
+              == 0;
+
     src.len = 0;
     src.data = NULL;
 
     if (origin) {
-        src = origin->value;
+        if (!(origin->value.len == 4
+              && ngx_strncmp(origin->value.data, "null", 4) == 0))
+        {
+            src = origin->value;
+        }
 
     } else if (r->headers_in.referer) {
         /* "scheme://host[:port]" of the Referer */
@@ -177,14 +257,25 @@ ngx_http_resend_verify_origin(ngx_http_request_t *r,
         }
     }
 
+    self = 0;
+
+    if (src.len == 0) {
+        if (!same) {
+            goto forbidden;
+        }
+
+        self = 1;
+    }
+
     listed = 0;
 
-    if (src.len && rvcf->allow_origins) {
+    if (rvcf->allow_origins) {
         o = rvcf->allow_origins->elts;
 
         for (i = 0; i < rvcf->allow_origins->nelts; i++) {
-            if (o[i].len == src.len
-                && ngx_strncasecmp(o[i].data, src.data, src.len) == 0)
+            if (self ? ngx_http_resend_verify_is_own(r, &o[i])
+                : (o[i].len == src.len
+                   && ngx_strncasecmp(o[i].data, src.data, src.len) == 0))
             {
                 listed = 1;
                 break;
@@ -200,44 +291,24 @@ ngx_http_resend_verify_origin(ngx_http_request_t *r,
         goto forbidden;
     }
 
-    if (src.len == 0 || (src.len == 4 && ngx_strncmp(src.data, "null", 4) == 0))
+    if (!listed
+        && (rvcf->allow_origins
+            || (!self && !ngx_http_resend_verify_is_own(r, &src))))
     {
         goto forbidden;
     }
 
-    if (!listed) {
-
-        if (rvcf->allow_origins || r->headers_in.host == NULL) {
-            goto forbidden;
-        }
-
-#if (NGX_HTTP_SSL)
-        if (r->connection->ssl) {
-            ngx_str_set(&own, "https://");
-        } else
-#endif
-        {
-            ngx_str_set(&own, "http://");
-        }
-
-        if (src.len != own.len + r->headers_in.host->value.len
-            || ngx_strncasecmp(src.data, own.data, own.len) != 0
-            || ngx_strncasecmp(src.data + own.len,
-                               r->headers_in.host->value.data,
-                               r->headers_in.host->value.len)
-               != 0)
-        {
-            goto forbidden;
-        }
-    }
-
-    if (origin) {
+    if (origin && !self) {
         ctx->cors_origin = origin->value;
     }
 
     return NGX_OK;
 
 forbidden:
+
+    if (origin) {
+        src = origin->value;
+    }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "resend_verify: refused a request from origin \"%V\"%s",

@@ -115,12 +115,22 @@ ngx_http_resend_verify_send(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ctx->cors_origin.len
-        && ngx_http_resend_verify_add_header(r, "Access-Control-Allow-Origin",
-                                             &ctx->cors_origin)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (ctx->cors_origin.len) {
+        if (ngx_http_resend_verify_add_header(r, "Access-Control-Allow-Origin",
+                                              &ctx->cors_origin)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        /* not a CORS-safelisted response header: a page's script reads it */
+        ngx_str_set(&v, "Retry-After");
+        if (ngx_http_resend_verify_add_header(r,
+                "Access-Control-Expose-Headers", &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     if (err == RV_ERR_METHOD) {

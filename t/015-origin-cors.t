@@ -396,3 +396,196 @@ invalid origin "https://*.example.com"
 --- must_die
 --- error_log
 invalid page "sent.html" in "resend_verify_redirect" directive
+
+
+
+=== TEST 20: Origin: null with Sec-Fetch-Site: same-origin is the own origin (a no-referrer form)
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+        resend_verify_redirect /sent /failed;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request
+POST /resend
+Email=alice%40example.com
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8
+Origin: null
+Sec-Fetch-Site: same-origin
+--- error_code: 303
+--- response_headers
+Location: http://localhost:$TEST_NGINX_SERVER_PORT/sent?result=sent
+!Access-Control-Allow-Origin
+--- upstream_requests: 1
+
+
+
+=== TEST 21: Origin: null from anywhere else is refused
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request eval
+["POST /resend\nEmail=alice%40example.com", "POST /resend\nEmail=alice%40example.com",
+ "POST /resend\nEmail=alice%40example.com", "POST /resend\nEmail=alice%40example.com"]
+--- more_headers eval
+["Content-Type: application/x-www-form-urlencoded\nOrigin: null\nSec-Fetch-Site: cross-site",
+ "Content-Type: application/x-www-form-urlencoded\nOrigin: null\nSec-Fetch-Site: same-site",
+ "Content-Type: application/x-www-form-urlencoded\nOrigin: null\nSec-Fetch-Site: none",
+ "Content-Type: application/x-www-form-urlencoded\nOrigin: null\nReferer: http://localhost/signup"]
+--- error_code eval
+[403, 403, 403, 403]
+--- response_json
+{"ok": false, "error": {"code": "ForbiddenOrigin"}}
+--- upstream_requests: 0
+--- error_log
+resend_verify: refused a request from origin "null", Sec-Fetch-Site
+
+
+
+=== TEST 22: neither Origin nor Referer, but Sec-Fetch-Site: same-origin, is the own origin
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request
+POST /resend
+Email=alice%40example.com
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+!Origin
+Sec-Fetch-Site: same-origin
+--- error_code: 200
+--- response_headers
+!Access-Control-Allow-Origin
+--- upstream_requests: 1
+
+
+
+=== TEST 23: with a list, Origin: null same-origin passes only if the own origin is listed
+--- config
+    location = /listed {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+        resend_verify_allow_origin https://example.com http://localhost;
+    }
+    location = /other {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+        resend_verify_allow_origin https://example.com;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request eval
+["POST /listed\nEmail=alice%40example.com", "POST /other\nEmail=bob%40example.com"]
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Origin: null
+Sec-Fetch-Site: same-origin
+--- error_code eval
+[200, 403]
+--- response_headers
+!Access-Control-Allow-Origin
+--- upstream_requests: 1
+
+
+
+=== TEST 24: a listed origin may read Retry-After (Access-Control-Expose-Headers)
+--- http_config
+    resend_verify_limit_zone zone=expose:1m cooldown=1h;
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+        resend_verify_allow_origin https://app.example.com;
+        resend_verify_limit zone=expose;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request eval
+["POST /resend\nEmail=alice%40example.com", "POST /resend\nEmail=alice%40example.com"]
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Origin: https://app.example.com
+Sec-Fetch-Site: cross-site
+--- error_code eval
+[200, 429]
+--- response_headers
+Access-Control-Allow-Origin: https://app.example.com
+Access-Control-Expose-Headers: Retry-After
+--- custom_check eval
+sub { my ($last) = @_; ($last->{headers}{'retry-after'} // '') =~ /^\d+$/ }
+--- upstream_requests: 1
+
+
+
+=== TEST 25: the own origin is echoed, and may read Retry-After too
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request
+POST /resend
+Email=alice%40example.com
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- error_code: 200
+--- response_headers
+Access-Control-Allow-Origin: http://localhost
+Access-Control-Expose-Headers: Retry-After
+
+
+
+=== TEST 26: absolute-form HTTP/1.0 without Host: the own origin is the request line's
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request eval
+["POST http://localhost:8080/resend HTTP/1.0\nEmail=alice%40example.com",
+ "POST http://localhost:8080/resend HTTP/1.0\nEmail=bob%40example.com",
+ "POST http://localhost/resend HTTP/1.0\nEmail=carol%40example.com"]
+--- more_headers eval
+["Content-Type: application/x-www-form-urlencoded\n!Host\nOrigin: http://localhost:8080",
+ "Content-Type: application/x-www-form-urlencoded\n!Host\nOrigin: http://localhost",
+ "Content-Type: application/x-www-form-urlencoded\n!Host\nOrigin: http://localhost"]
+--- error_code eval
+[200, 403, 200]
+--- upstream_requests: 2
+
+
+
+=== TEST 27: absolute-form HTTP/1.1: nginx resolves the server by the request line, not Host
+--- config
+    location = /resend {
+        resend_verify /.aliyun;
+        resend_verify_access_key_id $TEST_NGINX_KEY_ID;
+        resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
+    }
+    location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
+--- request eval
+["POST http://a.example:81/resend HTTP/1.1\nEmail=alice%40example.com",
+ "POST http://a.example:81/resend HTTP/1.1\nEmail=bob%40example.com"]
+--- more_headers eval
+["Content-Type: application/x-www-form-urlencoded\nHost: b.example\nOrigin: http://a.example:81",
+ "Content-Type: application/x-www-form-urlencoded\nHost: b.example\nOrigin: http://b.example"]
+--- error_code eval
+[200, 403]
+--- upstream_requests: 1
