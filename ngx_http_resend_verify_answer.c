@@ -44,6 +44,19 @@ ngx_http_resend_verify_answer(ngx_http_request_t *r,
 
     ngx_http_resend_verify_count_latency(r, call->elapsed);
 
+    if (call->rc == NGX_HTTP_CLIENT_CLOSED_REQUEST || r->connection->error) {
+        /*
+         * The browser went away while the call was in flight (HTTP/3 ends
+         * the subrequest so): nobody to answer.  The call may have been
+         * made, so the reservation stays.
+         */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "resend_verify: the client closed the request "
+                      "during the upstream call");
+
+        return NGX_HTTP_CLIENT_CLOSED_REQUEST;
+    }
+
     if (call->rc == NGX_HTTP_GATEWAY_TIME_OUT) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resend_verify: the upstream call timed out");

@@ -169,9 +169,7 @@ sub h3_curl_why { h3_curl(); return $H3Why }
 
 # h3_request(%o): HTTP/3 requests with curl.  o: url, method, headers =>
 # [...] ("Name: value"), body (through curl's stdin), no_length (the body
-# from a pipe, so no content-length), feed => sub { my ($fh) = @_; ... }
-# (writes the body to curl's stdin itself: implies no_length), args =>
-# [...], timeout, allow_fail.  Or parallel => [{url, headers, body}...]:
+# from a pipe, so no content-length), args => [...], timeout, allow_fail.  Or parallel => [{url, headers, body}...]:
 # each its own request, on one connection (curl --parallel multiplexes), the
 # bodies on the command line; each result is then {status, connects (new
 # connections the transfer made), url}, in the order they ended.  Returns {results => [{status, headers => {lc
@@ -180,7 +178,7 @@ sub h3_request {
     my (%o) = @_;
     my @curl = h3_curl() or return { error => h3_curl_why() };
     my @cmd = (@curl, '-sS');
-    my $stdin_body = defined $o{body} || $o{feed};
+    my $stdin_body = defined $o{body};
     my @each = $o{parallel} ? @{$o{parallel}} : ({ %o });
     push @cmd, '--parallel', '--parallel-max', scalar(@each) if $o{parallel};
     for my $i (0 .. $#each) {
@@ -193,7 +191,7 @@ sub h3_request {
         if ($o{parallel}) {
             push @cmd, '--data-binary', $q->{body} if defined $q->{body};
         } elsif ($stdin_body) {
-            push @cmd, $o{no_length} || $o{feed} ? ('-T', '-') : ('--data-binary', '@-');
+            push @cmd, $o{no_length} ? ('-T', '-') : ('--data-binary', '@-');
         }
         # in parallel, the replies of the transfers could interleave on
         # stdout: only a status line each (the bodies go to /dev/null)
@@ -225,11 +223,7 @@ sub h3_request {
     close $owr;
     binmode $wr;
     local $SIG{PIPE} = 'IGNORE';
-    if ($o{feed}) {
-        $o{feed}->($wr);
-    } elsif (defined $o{body}) {
-        print $wr $o{body};
-    }
+    print $wr $o{body} if defined $o{body};
     close $wr;
     my $out = '';
     {
