@@ -511,6 +511,7 @@ Sec-Fetch-Site: same-origin
         resend_verify_access_key_secret $TEST_NGINX_KEY_SECRET;
         resend_verify_allow_origin https://app.example.com;
         resend_verify_limit zone=expose;
+        resend_verify_detail on;
     }
     location = /.aliyun { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_DOUBLE_PORT/; }
 --- request eval
