@@ -275,6 +275,30 @@ test('JS: Chinese (Lang=zh): the title and the message are in Chinese', async ()
   await shot(page, 'js-sent-zh');
 });
 
+test('CORS: a page of another origin reads the JSON and Retry-After of a listed endpoint', async () => {
+  const origin = `http://localhost:${new URL(BASE).port}`;
+  const other = await js.newPage();
+  try {
+    await other.goto(`${origin}/`, { timeout: WAIT_MS });
+    const r = await other.evaluate(async ({ endpoint, email }) => {
+      const post = async () => {
+        const f = new FormData();
+        f.append('Email', email);
+        const res = await fetch(endpoint, { method: 'POST', body: f, headers: { Accept: 'application/json' } });
+        const body = await res.json().catch(() => null);
+        return { status: res.status, body, after: res.headers.get('Retry-After') };
+      };
+      return [await post(), await post()];
+    }, { endpoint: url('/cors/resend'), email: addr('cors') });
+    eq(r[0].status, 200, `the first reply (${JSON.stringify(r[0].body)})`);
+    eq(r[0].body && r[0].body.ok, true, 'the page read the JSON');
+    eq(r[1].status, 429, `the second reply (${JSON.stringify(r[1].body)})`);
+    assert(/^\d+$/.test(r[1].after || ''), `Retry-After as the page reads it: ${r[1].after}`);
+  } finally {
+    await other.close();
+  }
+});
+
 test('JS: no script errors on the page', async () => {
   eq(pageErrors.length, 0, `page errors: ${pageErrors.join('; ')}`);
 });
