@@ -17,6 +17,7 @@ use RVProto;
 use JSON::PP ();
 
 my $Bin = RVTest::nginx_binary();
+RVTest::init_servroot();
 plan skip_all => "$Bin has no HTTP/3 (needs nginx >= 1.25 configured "
                . "--with-http_v3_module)" unless nginx_has('http_v3');
 plan skip_all => "no curl with HTTP/3: " . h3_curl_why() unless h3_curl();
@@ -27,7 +28,6 @@ my $Mb   = $P + 4;
 my $Own  = "https://127.0.0.1:$Q";
 my $JSON = JSON::PP->new->utf8->canonical;
 
-RVTest::init_servroot();
 start_misbehave($Mb);
 start_double();
 

@@ -10,7 +10,8 @@ package RVProto;
 #   $TEST_NGINX_CURL_H3     a command (words), e.g. "chroot /var/tmp/rv/trixie curl"
 #   curl in PATH            if "curl -V" lists HTTP3 (Debian 13 and later)
 #   a Debian 13 root with curl  $RV_DEBIAN13_ROOT, else build/debian13 (made by
-#                           tools/debian13-root.sh), entered with its --run, as root
+#                           tools/debian13-root.sh), entered with its --run, as root;
+#                           a root without curl gets it (apt-get in the root)
 # The requests go to 127.0.0.1 only; bodies go through curl's stdin, replies
 # come back on its stdout, so no file has to be visible inside a chroot.
 
@@ -143,6 +144,13 @@ sub find_h3_curl {
     push @tried, "curl in PATH has no HTTP3 (Debian 12's does not)";
     my $tool = RVTest::repo_root() . '/tools/debian13-root.sh';
     my $root = $ENV{RV_DEBIAN13_ROOT} || RVTest::repo_root() . '/build/debian13';
+    if ($> == 0 && -x $tool && -f "$root/etc/debian_version" && !-x "$root/usr/bin/curl") {
+        # a Debian 13 root without curl (the matrix makes one for 1.26.3's
+        # source): curl from Debian 13's archive, with apt-get in the root
+        my ($code, $out) = RVTest::run_cmd([$tool, $root, 'curl', 'ca-certificates'], 600,
+                                           RVTest::servroot() . '/debian13-curl.log');
+        push @tried, "installing curl in $root failed: " . substr($out, -300) if $code != 0;
+    }
     if ($> != 0) {
         push @tried, "a Debian 13 root needs root";
     } elsif (!-x "$root/usr/bin/curl") {
