@@ -62,11 +62,14 @@ VALGRIND_SERVROOT    ?= $(TOP)/t/servroot-valgrind
 # run Debian's /usr/sbin/nginx: t/060-package.t (it installs the package
 # into the system) and, for test-asan only, t/040-debian-nginx.t (an ASan
 # .so cannot load into a plain nginx; under Valgrind, which needs no
-# rebuild, Debian's nginx with the .so is meaningful and runs).  The
+# rebuild, Debian's nginx with the .so is meaningful and runs), and
+# t/071-private-checkout.t (it runs `make run` and t/070-browser.t in a
+# copy of the tree, which build and pick their own binary).  The
 # core's unit tests run in test-asan as sanitized builds of t/unit/*.c.
 RVTEST_FILES    := $(sort $(shell grep -l '^use RVTest' $(wildcard t/*.t) /dev/null 2>/dev/null))
-ASAN_SKIP       ?= t/000-harness.t t/040-debian-nginx.t t/060-package.t
-VALGRIND_SKIP   ?= t/000-harness.t t/060-package.t
+ASAN_SKIP       ?= t/000-harness.t t/040-debian-nginx.t t/060-package.t \
+                   t/071-private-checkout.t
+VALGRIND_SKIP   ?= t/000-harness.t t/060-package.t t/071-private-checkout.t
 ASAN_TESTS      ?= $(filter-out $(ASAN_SKIP),$(RVTEST_FILES))
 VALGRIND_TESTS  ?= $(filter-out $(VALGRIND_SKIP),$(RVTEST_FILES))
 
