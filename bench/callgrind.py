@@ -180,14 +180,43 @@ class Profile:
                    if self.kind(k) == 'module')
 
 
+def compare(n, pairs):
+    """the same request signed each way (resend_verify_signature): the
+    whole request, the module's own code and the signer, per request"""
+    rows = []
+    for pair in pairs:
+        name, path = pair.split(':', 1)
+        p = Profile(path)
+        sign = (p.incl('rv_rpc_sign') + p.incl('rv_acs3_sign')) / n
+        rows.append((name, p.summary / n, p.own() / n, sign))
+    print()
+    print(f'Per request, by signature (callgrind, {n} requests each):')
+    print()
+    print('| resend_verify_signature | whole request | the module\'s own code '
+          '| the signer alone | vs the first: whole request |')
+    print('|---|---:|---:|---:|---:|')
+    base = rows[0][1]
+    for name, tot, own, sign in rows:
+        print(f'| `{name}` | {tot:,.0f} | {own:,.0f} | {sign:,.0f} '
+              f'| {tot - base:+,.0f} ({tot / base:.3f}×) |')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--requests', type=int, required=True)
-    ap.add_argument('--module', required=True)
-    ap.add_argument('--proxy', required=True)
-    ap.add_argument('--return', dest='ret', required=True)
+    ap.add_argument('--compare', nargs='+', metavar='NAME:CALLGRIND.OUT')
+    ap.add_argument('--module')
+    ap.add_argument('--proxy')
+    ap.add_argument('--return', dest='ret')
     args = ap.parse_args()
     n = args.requests
+
+    if args.compare:
+        compare(n, args.compare)
+        return
+
+    if not (args.module and args.proxy and args.ret):
+        ap.error('--module, --proxy and --return are required')
 
     profs = {'module': Profile(args.module), 'proxy': Profile(args.proxy),
              'return': Profile(args.ret)}

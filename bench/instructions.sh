@@ -68,7 +68,7 @@ for _ in $(seq 1 300); do
 done
 bench_wait_port $port
 
-cases=(module proxy return module2 proxy2 module3)
+cases=(module proxy return module2 proxy2 module3 module3-sm3)
 
 bench_check $port "${cases[@]/#//}"
 
@@ -120,6 +120,18 @@ echo "The V3 signature (resend_verify_signature acs3-hmac-sha256), one address, 
 python3 "$BENCH_DIR/callgrind.py" --requests "$n" \
     --module "$run/callgrind.module3.out" --proxy "$run/callgrind.proxy.out" \
     --return "$run/callgrind.return.out" | tee -a "$run/report.md"
+
+echo
+echo "The V3 signature with SM3 (resend_verify_signature acs3-hmac-sm3)" \
+    | tee -a "$run/report.md"
+python3 "$BENCH_DIR/callgrind.py" --requests "$n" \
+    --module "$run/callgrind.module3-sm3.out" --proxy "$run/callgrind.proxy.out" \
+    --return "$run/callgrind.return.out" | tee -a "$run/report.md"
+
+python3 "$BENCH_DIR/callgrind.py" --requests "$n" --compare \
+    "hmac-sha1:$run/callgrind.module.out" \
+    "acs3-hmac-sha256:$run/callgrind.module3.out" \
+    "acs3-hmac-sm3:$run/callgrind.module3-sm3.out" | tee -a "$run/report.md"
 
 bench_cleanup_one "$vg"
 

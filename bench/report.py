@@ -57,6 +57,8 @@ def paired_ratios(cases, a, b, f):
 
 NAMES = {
     'module': 'module (`resend_verify`)',
+    'module3': 'module, `resend_verify_signature acs3-hmac-sha256`',
+    'module3-sm3': 'module, `resend_verify_signature acs3-hmac-sm3`',
     'proxy': 'plain `proxy_pass`',
     'return': '`return 200`',
 }
@@ -120,8 +122,8 @@ def throughput_table(args, cases, sfx, title):
           '| req/s at 1 busy core (1/CPU) | worker busy | worker waited '
           '| responder busy | CPU 0 / CPU 1 busy (all processes) |')
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-    for c in ('module', 'proxy', 'return'):
-        if c + sfx not in cases:
+    for c in ('module', 'module3', 'module3-sm3', 'proxy', 'return'):
+        if c + sfx not in cases or (sfx and c.startswith('module3')):
             continue
         rs = cases[c + sfx]
         x = [rps(r) for r in rs]
