@@ -232,6 +232,7 @@ ngx_http_resend_verify_sign_acs3(ngx_http_request_t *r,
     req.access_key_secret.len = ctx->key.secret.len;
     req.access_key_secret.data = ctx->key.secret.data;
     req.key = ctx->key.acs3_key;
+    req.head = rvcf->acs3_head;
     req.security_token.len = ctx->key.token.len;
     req.security_token.data = ctx->key.token.data;
 

@@ -397,6 +397,7 @@ ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf)
      *     conf->uri = { 0, NULL };
      *     conf->host = { 0, NULL };
      *     conf->acs3_key = NULL;
+     *     conf->acs3_head = NULL;
      *     conf->access_key_id = NULL;
      *     conf->access_key_secret = NULL;
      *     conf->security_token = NULL;

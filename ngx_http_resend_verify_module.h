@@ -35,6 +35,7 @@ typedef struct {
     ngx_uint_t                  signature;      /* NGX_HTTP_RV_SIGN_* */
     ngx_str_t                   host;           /* resend_verify_host */
     rv_acs3_key_t              *acs3_key;       /* of a constant secret */
+    rv_acs3_head_t             *acs3_head;      /* of the signed host */
     ngx_http_complex_value_t   *client_ip;
     ngx_uint_t                  api_version;
     ngx_uint_t                  lang;

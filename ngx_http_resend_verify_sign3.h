@@ -43,6 +43,20 @@ typedef struct {
 
 
 /*
+ * The constant head of the canonical request of the body layout, hashed
+ * once per algorithm and host: "POST\n/\n\ncontent-type:...\nhost:<host>\n"
+ * and what follows up to the first value that changes (x-acs-accesskey-id
+ * with STS, x-acs-content-sha256 without).  Each signature copies a state
+ * instead of hashing those bytes again.  Not secret.
+ */
+typedef struct {
+    EVP_MD_CTX     *state[2];           /* [sts] */
+    rv_acs3_alg_t   alg;
+    rv_str_t        host;               /* a copy */
+} rv_acs3_head_t;
+
+
+/*
  * One V3 (ACS3) call of ResendEmailVerification: POST / with the API
  * parameters as an application/x-www-form-urlencoded body, or (query)
  * as the URL's query and no body.  Values are raw UTF-8; empty lang and
@@ -55,6 +69,7 @@ typedef struct {
     rv_str_t                access_key_id;
     rv_str_t                access_key_secret;  /* used when key is NULL */
     const rv_acs3_key_t    *key;                /* of alg */
+    const rv_acs3_head_t   *head;               /* or NULL */
     rv_str_t                security_token;     /* STS, or empty */
     rv_str_t                version;
     rv_str_t                date;               /* 2026-01-01T00:00:00Z */
@@ -100,6 +115,10 @@ int rv_acs3_value_ok(const unsigned char *p, size_t len);
 int rv_acs3_key_init(rv_acs3_key_t *key, rv_acs3_alg_t alg,
     const unsigned char *secret, size_t len);
 void rv_acs3_key_free(rv_acs3_key_t *key);
+
+int rv_acs3_head_init(rv_acs3_head_t *head, rv_acs3_alg_t alg,
+    const unsigned char *host, size_t len);
+void rv_acs3_head_free(rv_acs3_head_t *head);
 
 int rv_acs3_hmac_hex(const rv_acs3_key_t *key, const unsigned char *data,
     size_t len, unsigned char *hex);

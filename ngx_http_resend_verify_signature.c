@@ -25,6 +25,7 @@
 
 
 static void ngx_http_resend_verify_free_acs3_key(void *data);
+static void ngx_http_resend_verify_free_acs3_head(void *data);
 
 
 static ngx_str_t  ngx_http_resend_verify_signatures[] = {
@@ -159,6 +160,7 @@ ngx_http_resend_verify_signature_merge(ngx_conf_t *cf,
     ngx_http_resend_verify_loc_conf_t *prev,
     ngx_http_resend_verify_loc_conf_t *conf)
 {
+    ngx_str_t           *host;
     rv_acs3_alg_t        alg;
     ngx_pool_cleanup_t  *cln;
 
@@ -176,6 +178,24 @@ ngx_http_resend_verify_signature_merge(ngx_conf_t *cf,
     }
 
     alg = ngx_http_resend_verify_acs3_alg(conf->signature);
+
+    /* the canonical request's head: the host is known now */
+
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(rv_acs3_head_t));
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    host = ngx_http_resend_verify_signed_host(conf);
+
+    if (rv_acs3_head_init(cln->data, alg, host->data, host->len) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "cannot make the %s state",
+                           rv_acs3_alg_name(alg));
+        return NGX_CONF_ERROR;
+    }
+
+    conf->acs3_head = cln->data;
+    cln->handler = ngx_http_resend_verify_free_acs3_head;
 
     if (conf->creds) {
         if (ngx_http_resend_verify_creds_want(conf->creds, alg) != NGX_OK) {
@@ -330,4 +350,11 @@ static void
 ngx_http_resend_verify_free_acs3_key(void *data)
 {
     rv_acs3_key_free(data);
+}
+
+
+static void
+ngx_http_resend_verify_free_acs3_head(void *data)
+{
+    rv_acs3_head_free(data);
 }

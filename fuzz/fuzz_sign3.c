@@ -6,7 +6,9 @@
  *
  * Input: the first byte chooses (bit 0) ACS3-HMAC-SM3 instead of
  * ACS3-HMAC-SHA256, (bit 1) the query layout instead of the body, (bit 2)
- * key states made beforehand instead of the secret.  Then up to 10 fields
+ * key states made beforehand instead of the secret, (bit 3) the head of
+ * the canonical request hashed beforehand (used when signing without the
+ * intermediate values).  Then up to 10 fields
  * separated by newlines: Email, AccessKeyId, AccessKeySecret,
  * SecurityToken, Lang, UserClientIp, host, date, nonce, version; each in a
  * block of its exact size.  Checked, against a second implementation
@@ -394,6 +396,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rv_acs3_t          req;
     rv_pool_t          pool;
     rv_acs3_key_t      key;
+    rv_acs3_head_t     head;
     rv_acs3_signed_t   out, out2;
     unsigned char     *copy, *p, *end, *nl;
 
@@ -408,6 +411,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&req, 0, sizeof(rv_acs3_t));
     key.inner = NULL;
     key.outer = NULL;
+    memset(&head, 0, sizeof(rv_acs3_head_t));
 
     req.alg = (data[0] & 1) ? RV_ACS3_HMAC_SM3 : RV_ACS3_HMAC_SHA256;
     req.query = (data[0] & 2) ? 1 : 0;
@@ -460,6 +464,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req.access_key_secret.data = NULL;
     }
 
+    if (data[0] & 8) {
+        if (rv_acs3_head_init(&head, req.alg, req.host.data, req.host.len)
+            != 0)
+        {
+            abort();
+        }
+
+        req.head = &head;
+    }
+
     /* the encoders, alone */
 
     for (i = 0; i < NFIELDS; i++) {
@@ -509,6 +523,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 done:
 
     rv_acs3_key_free(&key);
+    rv_acs3_head_free(&head);
     fuzz_pool_reset();
     free(copy);
 

@@ -244,10 +244,15 @@ check_vector(yajl_val v, int precomputed)
                what, id);
     }
 
-    /* without the intermediate values: the same request */
+    /* without the intermediate values, from a head state: the same */
 
     {
+        rv_acs3_head_t    head;
         rv_acs3_signed_t  out2;
+
+        ok(rv_acs3_head_init(&head, req.alg, req.host.data, req.host.len)
+           == 0, "%s: head state", id);
+        req.head = &head;
 
         ok(rv_acs3_sign(&req, &pool, &out2, 0) == 0
            && out2.canonical_request.len == 0
@@ -257,7 +262,11 @@ check_vector(yajl_val v, int precomputed)
                      out.authorization.len) == 0
            && out2.params.len == out.params.len
            && memcmp(out2.params.data, out.params.data, out.params.len) == 0,
-           "%s: the same without the intermediate values", id);
+           "%s: the same without the intermediate values, from the head "
+           "state", id);
+
+        rv_acs3_head_free(&head);
+        req.head = NULL;
     }
 
 done:
