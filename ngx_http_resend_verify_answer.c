@@ -15,6 +15,7 @@
 #include "ngx_http_resend_verify_answer.h"
 #include "ngx_http_resend_verify_reserve.h"
 #include "ngx_http_resend_verify_send.h"
+#include "ngx_http_resend_verify_provider.h"
 
 
 static void ngx_http_resend_verify_unspent(ngx_http_request_t *r,
@@ -216,6 +217,14 @@ ngx_http_resend_verify_answer(ngx_http_request_t *r,
 
     if (rv_reply_refused(&reply.code)) {
         ngx_http_resend_verify_unspent(r, ctx, "the gateway refused it");
+    }
+
+    if (rvcf->provider
+        && ngx_http_resend_verify_provider_is_stale_code(&ctx->upstream_code))
+    {
+        /* expired or refused temporary credentials: fetch new ones */
+        ngx_http_resend_verify_provider_stale(r, rvcf->provider,
+                                              ctx->key.version);
     }
 
     n = ctx->upstream_code.len;

@@ -14,6 +14,7 @@
 #include "ngx_http_resend_verify_credentials.h"
 #include "ngx_http_resend_verify_send.h"
 #include "ngx_http_resend_verify_signature.h"
+#include "ngx_http_resend_verify_provider.h"
 
 
 static void ngx_http_resend_verify_credentials_cleanup(void *data);
@@ -29,6 +30,12 @@ ngx_http_resend_verify_credentials(ngx_http_request_t *r,
     ngx_http_resend_verify_loc_conf_t  *rvcf;
 
     rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    if (rvcf->provider) {
+        /* temporary credentials: provider.c */
+        return ngx_http_resend_verify_provider_credentials(r, ctx,
+                                                           rvcf->provider);
+    }
 
     ngx_str_null(&token);
 

@@ -22,6 +22,7 @@
 #include "ngx_http_resend_verify_signature.h"
 #include "ngx_http_resend_verify_answer.h"
 #include "ngx_http_resend_verify_subrequest.h"
+#include "ngx_http_resend_verify_provider.h"
 
 
 static ngx_int_t ngx_http_resend_verify_handler(ngx_http_request_t *r);
@@ -94,6 +95,13 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
       ngx_http_resend_verify_credentials_file,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, creds),
+      NULL },
+
+    { ngx_string("resend_verify_credentials"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_resend_verify_credentials_provider,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_resend_verify_loc_conf_t, provider),
       NULL },
 
     { ngx_string("resend_verify_security_token"),
@@ -412,6 +420,7 @@ ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf)
     conf->detail = NGX_CONF_UNSET;
     conf->allow_origins = NGX_CONF_UNSET_PTR;
     conf->creds = NGX_CONF_UNSET_PTR;
+    conf->provider = NGX_CONF_UNSET_PTR;
     conf->limit = NGX_CONF_UNSET_PTR;
 
     return conf;
@@ -428,10 +437,24 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_pool_cleanup_t                *cln;
     ngx_http_compile_complex_value_t   ccv;
 
-    /* the nearest level that names credentials, a file or inline, wins */
+    /*
+     * the nearest level that names credentials (a provider, a file or
+     * inline) wins; one source per level
+     */
+
+    if (ngx_http_resend_verify_provider_merge(cf, &conf->provider,
+                                              prev->provider,
+                                              conf->creds != NGX_CONF_UNSET_PTR,
+                                              conf->access_key_id
+                                              || conf->access_key_secret)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->creds == NGX_CONF_UNSET_PTR) {
-        conf->creds = (conf->access_key_id || conf->access_key_secret)
+        conf->creds = (conf->access_key_id || conf->access_key_secret
+                       || conf->provider)
                       ? NULL : prev->creds;
 
     } else if (conf->access_key_id || conf->access_key_secret) {
@@ -445,12 +468,21 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
         conf->creds = NULL;
     }
 
-    if (conf->access_key_id == NULL) {
+    if (conf->access_key_id == NULL && conf->provider == NULL) {
         conf->access_key_id = prev->access_key_id;
     }
 
-    if (conf->access_key_secret == NULL) {
+    if (conf->access_key_secret == NULL && conf->provider == NULL) {
         conf->access_key_secret = prev->access_key_secret;
+    }
+
+    if (conf->provider && (conf->creds || conf->access_key_id)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"resend_verify_credentials\" and \"%s\" are "
+                           "both set: one credentials source per location",
+                           conf->creds ? "resend_verify_credentials_file"
+                                       : "resend_verify_access_key_id");
+        return NGX_CONF_ERROR;
     }
 
     if (conf->security_token == NULL) {
@@ -488,18 +520,20 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
         return NGX_CONF_OK;
     }
 
-    if (conf->creds == NULL
+    if (conf->provider == NULL && conf->creds == NULL
         && (conf->access_key_id == NULL || conf->access_key_secret == NULL))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"resend_verify\" needs credentials: set "
+                           "\"resend_verify_credentials\", "
                            "\"resend_verify_credentials_file\", or "
                            "\"resend_verify_access_key_id\" and "
                            "\"resend_verify_access_key_secret\"");
         return NGX_CONF_ERROR;
     }
 
-    if (conf->creds == NULL && conf->access_key_secret->lengths == NULL
+    if (conf->provider == NULL && conf->creds == NULL
+        && conf->access_key_secret->lengths == NULL
         && conf->access_key_secret->value.len)
     {
         /* a constant secret: the HMAC key is made once */

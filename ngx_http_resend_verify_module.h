@@ -31,6 +31,7 @@ typedef struct {
     ngx_http_complex_value_t   *access_key_secret;
     ngx_http_complex_value_t   *security_token;
     ngx_http_resend_verify_creds_t *creds;      /* or NULL: inline */
+    struct ngx_http_resend_verify_provider_s  *provider;  /* or NULL */
     rv_hmac_key_t              *hmac;           /* of a constant secret */
     ngx_uint_t                  signature;      /* NGX_HTTP_RV_SIGN_* */
     ngx_str_t                   host;           /* resend_verify_host */
@@ -102,6 +103,7 @@ typedef struct {
     rv_hmac_key_t              *key;            /* made once, or NULL */
     rv_acs3_key_t              *acs3_key;       /* V3's, or NULL */
     unsigned                    copied:1;       /* secret: a pool copy */
+    ngx_uint_t                  version;        /* of a provider's */
 } ngx_http_resend_verify_key_t;
 
 
@@ -112,6 +114,7 @@ typedef struct {
     rv_input_t                  in;             /* the valid addresses */
     ngx_http_resend_verify_limit_res_t  reservation;
     ngx_http_resend_verify_key_t    key;
+    void                       *fetch;          /* provider.c */
 
     unsigned                    redirect:1;     /* a form without JS */
 

@@ -15,6 +15,7 @@
 
 #include "ngx_http_resend_verify_module.h"
 #include "ngx_http_resend_verify_stats.h"
+#include "ngx_http_resend_verify_provider.h"
 
 
 static ngx_int_t ngx_http_resend_verify_stats_init(ngx_shm_zone_t *shm_zone,
@@ -258,6 +259,8 @@ ngx_http_resend_verify_status_handler(ngx_http_request_t *r)
     ngx_chain_t                      out;
     ngx_http_resend_verify_stats_t  *st;
 
+    ngx_http_resend_verify_main_conf_t  *rvmcf;
+
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
     }
@@ -273,10 +276,13 @@ ngx_http_resend_verify_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    rvmcf = ngx_http_get_module_main_conf(r, ngx_http_resend_verify_module);
+
     /* each line is under 160 bytes */
 
     size = 160 * (NGX_HTTP_RV_LAST + RV_ERR_LAST + NGX_HTTP_RV_UP_LAST
-                  + NGX_HTTP_RV_BUCKETS + 32);
+                  + NGX_HTTP_RV_BUCKETS + 32)
+           + ngx_http_resend_verify_provider_metrics_size(rvmcf->providers);
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
@@ -349,6 +355,8 @@ ngx_http_resend_verify_status_handler(ngx_http_request_t *r)
                     "resend_verify_upstream_duration_seconds_count %uA\n",
                     st->latency_ms_sum / 1000, st->latency_ms_sum % 1000,
                     st->calls);
+
+    p = ngx_http_resend_verify_provider_metrics(rvmcf->providers, p);
 
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;

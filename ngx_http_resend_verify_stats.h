@@ -73,6 +73,7 @@ typedef struct {
 
 typedef struct {
     ngx_shm_zone_t                 *stats;
+    ngx_array_t                    *providers;  /* credentials sources */
 } ngx_http_resend_verify_main_conf_t;
 
 

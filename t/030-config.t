@@ -12,7 +12,7 @@ __DATA__
     }
 --- must_die
 --- error_log
-"resend_verify" needs credentials: set "resend_verify_credentials_file", or "resend_verify_access_key_id" and "resend_verify_access_key_secret"
+"resend_verify" needs credentials: set "resend_verify_credentials", "resend_verify_credentials_file", or "resend_verify_access_key_id" and "resend_verify_access_key_secret"
 
 
 
