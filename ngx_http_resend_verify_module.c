@@ -446,7 +446,10 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
                                               prev->provider,
                                               conf->creds != NGX_CONF_UNSET_PTR,
                                               conf->access_key_id
-                                              || conf->access_key_secret)
+                                              || conf->access_key_secret,
+                                              (prev->creds != NGX_CONF_UNSET_PTR
+                                               && prev->creds)
+                                              ? 1 : prev->access_key_id ? 2 : 0)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;

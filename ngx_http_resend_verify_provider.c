@@ -42,7 +42,7 @@
 #define NGX_HTTP_RV_PROVIDER_MAX         (32 * 1024)  /* id+secret+token */
 #define NGX_HTTP_RV_PROVIDER_LEASE       30           /* s */
 #define NGX_HTTP_RV_PROVIDER_WAIT        10000        /* ms */
-#define NGX_HTTP_RV_PROVIDER_MARGIN      5            /* s before expiry */
+#define NGX_HTTP_RV_PROVIDER_MARGIN      2            /* s before expiry */
 #define NGX_HTTP_RV_PROVIDER_IMDS_TTL    "300"
 
 
@@ -499,7 +499,7 @@ char *
 ngx_http_resend_verify_provider_merge(ngx_conf_t *cf,
     ngx_http_resend_verify_provider_t **conf,
     ngx_http_resend_verify_provider_t *prev, ngx_uint_t file,
-    ngx_uint_t inline_keys)
+    ngx_uint_t inline_keys, ngx_uint_t prev_other)
 {
     if (*conf == NGX_CONF_UNSET_PTR) {
         *conf = (file || inline_keys) ? NULL : prev;
@@ -508,10 +508,19 @@ ngx_http_resend_verify_provider_merge(ngx_conf_t *cf,
             *conf = NULL;
         }
 
+        if (*conf && prev_other) {
+            /* the http level, which is merged into no other, has both */
+            file = (prev_other == 1);
+            goto both;
+        }
+
         return NGX_CONF_OK;
     }
 
     if (file || inline_keys) {
+
+    both:
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"resend_verify_credentials\" and \"%s\" are "
                            "both set: one credentials source per location",

@@ -103,7 +103,7 @@ char *ngx_http_resend_verify_credentials_provider(ngx_conf_t *cf,
 char *ngx_http_resend_verify_provider_merge(ngx_conf_t *cf,
     ngx_http_resend_verify_provider_t **conf,
     ngx_http_resend_verify_provider_t *prev, ngx_uint_t file,
-    ngx_uint_t inline_keys);
+    ngx_uint_t inline_keys, ngx_uint_t prev_other);
 ngx_int_t ngx_http_resend_verify_provider_credentials(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx,
     ngx_http_resend_verify_provider_t *prov);

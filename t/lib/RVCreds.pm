@@ -29,6 +29,7 @@ sub cred_record { RVTest::servroot() . '/double/credentials.jsonl' }
 # the credentials double, with its misbehaviours as arguments
 sub cred_start {
     my (@args) = @_;
+    unlink cred_record();
     return RVTest::start_aux('credentials', 'double/credentials.js', cred_port(),
         '--issued', issued_file(), '--record', cred_record(), @args);
 }
