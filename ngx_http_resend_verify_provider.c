@@ -43,7 +43,7 @@
 #define NGX_HTTP_RV_PROVIDER_LEASE       30           /* s */
 #define NGX_HTTP_RV_PROVIDER_WAIT        10000        /* ms */
 #define NGX_HTTP_RV_PROVIDER_MARGIN      2            /* s before expiry */
-#define NGX_HTTP_RV_PROVIDER_IMDS_TTL    "300"
+#define NGX_HTTP_RV_PROVIDER_IMDS_TTL    "60"         /* s, one fetch */
 
 
 typedef enum {
@@ -1684,9 +1684,10 @@ ngx_http_rv_arena_wipe(ngx_http_rv_arena_block_t **arena)
 
 /*
  * The gateway refused the credentials (an expired or invalid token): they
- * are not used again, the next request fetches.  Refused soon after they
- * came, it counts as a failure, so that a provider handing out credentials
- * the gateway refuses is not asked at every request.
+ * are not used again, the next request fetches.  When new ones are refused
+ * too, within a minute, the fetches after that back off, so that a
+ * provider handing out credentials the gateway refuses is not asked at
+ * every request.
  */
 
 void
@@ -1708,9 +1709,13 @@ ngx_http_resend_verify_provider_stale(ngx_http_request_t *r,
         sh->refresh = now;
         marked = 1;
 
-        if (now - sh->fetched < 60) {
-            sh->failures++;
-            sh->retry = now + rv_sts_backoff(sh->failures,
+        /* fresh ones refused again and again: wait before the next */
+
+        sh->stale_streak = (now - sh->fetched < 60) ? sh->stale_streak + 1
+                                                    : 1;
+
+        if (sh->stale_streak > 1) {
+            sh->retry = now + rv_sts_backoff(sh->stale_streak - 1,
                                              (uint32_t) ngx_random());
         }
     }

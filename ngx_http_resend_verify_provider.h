@@ -59,6 +59,7 @@ typedef struct {
     time_t              retry;          /* no fetch before then */
     ngx_uint_t          logged;         /* the streak's error line */
     ngx_uint_t          stale;          /* a version the gateway refused */
+    ngx_uint_t          stale_streak;
 
     ngx_atomic_t        fetches[NGX_HTTP_RV_FETCH_LAST];
 } ngx_http_resend_verify_provider_sh_t;
