@@ -117,7 +117,7 @@ static void ngx_http_resend_verify_provider_sync(
 static void ngx_http_resend_verify_provider_forget(
     ngx_http_resend_verify_provider_t *prov);
 static ngx_int_t ngx_http_resend_verify_provider_lease(
-    ngx_http_resend_verify_provider_t *prov, time_t now);
+    ngx_http_resend_verify_provider_t *prov, time_t now, ngx_uint_t ahead);
 static ngx_int_t ngx_http_resend_verify_provider_start(ngx_http_request_t *r,
     ngx_http_resend_verify_fetch_t *f);
 static ngx_int_t ngx_http_resend_verify_provider_next(ngx_http_request_t *r,
@@ -653,7 +653,7 @@ ngx_http_resend_verify_provider_get(ngx_http_request_t *r,
     if (ngx_http_resend_verify_provider_valid(prov, now)) {
 
         if (!f->tried && now >= sh->refresh && now >= sh->retry
-            && ngx_http_resend_verify_provider_lease(prov, now) == NGX_OK)
+            && ngx_http_resend_verify_provider_lease(prov, now, 1) == NGX_OK)
         {
             /* this request refreshes for the whole nginx */
 
@@ -723,7 +723,7 @@ ngx_http_resend_verify_provider_get(ngx_http_request_t *r,
     f->cold = 1;
     prov->fetcher = r;
 
-    if (ngx_http_resend_verify_provider_lease(prov, now) == NGX_OK) {
+    if (ngx_http_resend_verify_provider_lease(prov, now, 0) == NGX_OK) {
         f->lease = 1;
     }
 
@@ -869,11 +869,15 @@ ngx_http_resend_verify_provider_forget(ngx_http_resend_verify_provider_t *prov)
 }
 
 
-/* the refresh lease: one worker of the whole nginx, for a while */
+/*
+ * The refresh lease: one worker of the whole nginx, for a while.  Ahead of
+ * expiry, it is taken only if a refresh is still due: another worker may
+ * have just done it.
+ */
 
 static ngx_int_t
 ngx_http_resend_verify_provider_lease(ngx_http_resend_verify_provider_t *prov,
-    time_t now)
+    time_t now, ngx_uint_t ahead)
 {
     ngx_int_t                              rc;
     ngx_http_resend_verify_provider_sh_t  *sh;
@@ -883,7 +887,11 @@ ngx_http_resend_verify_provider_lease(ngx_http_resend_verify_provider_t *prov,
 
     ngx_shmtx_lock(&prov->shpool->mutex);
 
-    if (sh->lease < now) {
+    if (sh->lease < now
+        && (!ahead
+            || (now >= sh->refresh && now >= sh->retry
+                && sh->version == prov->version)))
+    {
         sh->lease = now + NGX_HTTP_RV_PROVIDER_LEASE;
         sh->lease_pid = ngx_pid;
         rc = NGX_OK;
