@@ -11,7 +11,7 @@ use RVCreds;
 use Test::More;
 use JSON::PP ();
 
-plan tests => 64;
+plan tests => 66;
 
 my $root = servroot();
 my $JSON = JSON::PP->new->utf8;
@@ -212,6 +212,17 @@ is(last_api()->{body} =~ /AccessKeyId=(STS\.[^&]+)/ ? $1 : '', (issued())[-1]{id
    'uri: the call is signed with the broker\'s credentials');
 finish();
 
+# the V3 signature with temporary credentials: the token in its header
+
+start_nginx(provider_conf('resend_verify_credentials uri /.credentials-broker;',
+                          'resend_verify_signature acs3-hmac-sha256;'));
+$r = post_resend();
+is($r->{status}, 200, 'uri + acs3-hmac-sha256: 200') or diag($r->{body});
+$api = last_api();
+is($api->{headers}{'x-acs-security-token'} // '', (issued())[-1]{token},
+   'uri + acs3-hmac-sha256: x-acs-security-token is the issued token');
+finish();
+
 # 7. nothing secret in any log line (the logs are at the debug level)
 
 my @mtokens = map { $_->{response} } grep { $_->{kind} eq 'token' } cred_records();
@@ -221,14 +232,11 @@ ok(!@found, 'no secret, STS token or OIDC token in the logs, ' . scalar(issued()
     or diag("found: @found");
 
 # nginx's proxy module logs the headers it sends at the debug level: the
-# metadata token may be there, and nowhere else
-my @leak;
-for my $t (@mtokens) {
-    push @leak, grep { index($_, $t) >= 0 && !/ http proxy header: "X-aliyun-ecs-metadata-token: /i }
-        split /\n/, $log;
-}
+# metadata token (and V3's x-acs-security-token) may be there, and nowhere
+# else
+my @leak = secrets_in_log($log, @mtokens);
 ok(!@leak, 'the metadata tokens only in nginx\'s own debug lines of the headers sent')
-    or diag(join "\n", @leak[0 .. ($#leak > 3 ? 3 : $#leak)]);
+    or diag("found: @leak");
 
 my $access = slurp_access();
 ok(!secrets_in_log($access, $oidc_token), 'the access log holds no secret either');
