@@ -23,7 +23,8 @@ CORE_SRCS    := ngx_http_resend_verify_core.c ngx_http_resend_verify_email.c \
                 ngx_http_resend_verify_input.c ngx_http_resend_verify_sign.c \
                 ngx_http_resend_verify_reply.c ngx_http_resend_verify_body.c \
                 ngx_http_resend_verify_sts.c \
-                ngx_http_resend_verify_sign3.c
+                ngx_http_resend_verify_sign3.c \
+                ngx_http_resend_verify_resp.c
 MODULE_FILES := config $(wildcard ngx_http_resend_verify_*.[ch])
 UNIT_SRCS    := $(wildcard t/unit/test_*.c)
 UNIT         := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
