@@ -885,3 +885,167 @@ ngx_http_resend_verify_limit_check(ngx_conf_t *cf, ngx_shm_zone_t *zone)
 
     return NGX_CONF_ERROR;
 }
+
+
+/*
+ * For a fleet store (store.c): the zone's settings, which the store
+ * applies fleet-wide; a look at the cooldowns that takes nothing; and the
+ * record of what the store granted, taken whatever the zone's own budget
+ * says (the store's answer is authoritative), given back by
+ * ngx_http_resend_verify_limit_release() like a reservation of the zone.
+ */
+
+void
+ngx_http_resend_verify_limit_params(ngx_shm_zone_t *zone,
+    ngx_msec_t *cooldown, ngx_uint_t *budget, time_t *period)
+{
+    ngx_http_resend_verify_limit_ctx_t  *ctx;
+
+    ctx = zone->data;
+
+    *cooldown = ctx->cooldown;
+    *budget = ctx->budget;
+    *period = ctx->period;
+}
+
+
+rv_err_t
+ngx_http_resend_verify_limit_peek(ngx_http_request_t *r,
+    ngx_shm_zone_t *zone, rv_str_t *emails, ngx_uint_t n,
+    time_t *retry_after)
+{
+    u_char                               md[NGX_HTTP_RV_LIMIT_MD_LEN];
+    ngx_msec_t                           now, left, ms;
+    ngx_uint_t                           i;
+    ngx_http_resend_verify_limit_ctx_t  *ctx;
+    ngx_http_resend_verify_limit_node_t *ln;
+
+    *retry_after = 0;
+
+    ctx = zone->data;
+    now = ngx_current_msec;
+    left = 0;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_resend_verify_limit_hash(r, &emails[i], md) != NGX_OK) {
+            return RV_ERR_INTERNAL;
+        }
+
+        ngx_shmtx_lock(&ctx->shpool->mutex);
+
+        ln = ngx_http_resend_verify_limit_lookup(ctx, md);
+
+        if (ln) {
+            ms = ngx_http_resend_verify_limit_elapsed(now, ln->last);
+
+            if (ms < ctx->cooldown && ctx->cooldown - ms > left) {
+                left = ctx->cooldown - ms;
+            }
+        }
+
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+    }
+
+    if (left == 0) {
+        return RV_OK;
+    }
+
+    *retry_after = (time_t) ((left + 999) / 1000);
+
+    return RV_ERR_COOLDOWN;
+}
+
+
+ngx_int_t
+ngx_http_resend_verify_limit_record(ngx_http_request_t *r,
+    ngx_shm_zone_t *zone, rv_str_t *emails, ngx_uint_t n,
+    ngx_http_resend_verify_limit_res_t *res)
+{
+    u_char                                *md, *key;
+    time_t                                 sec, start;
+    ngx_msec_t                             now;
+    ngx_uint_t                             i, evicted;
+    ngx_http_resend_verify_limit_ctx_t    *ctx;
+    ngx_http_resend_verify_limit_node_t   *ln;
+    ngx_http_resend_verify_limit_shctx_t  *sh;
+
+    ngx_memzero(res, sizeof(ngx_http_resend_verify_limit_res_t));
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    md = ngx_pnalloc(r->pool, n * NGX_HTTP_RV_LIMIT_MD_LEN);
+    if (md == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_resend_verify_limit_hash(r, &emails[i],
+                                        md + i * NGX_HTTP_RV_LIMIT_MD_LEN)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    ctx = zone->data;
+    sh = ctx->sh;
+
+    now = ngx_current_msec;
+    sec = ngx_time();
+    evicted = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (i = 0; i < n; i++) {
+        key = md + i * NGX_HTTP_RV_LIMIT_MD_LEN;
+
+        ln = ngx_http_resend_verify_limit_lookup(ctx, key);
+
+        if (ln) {
+            ln->last = now;
+            ngx_queue_remove(&ln->queue);
+            ngx_queue_insert_head(&sh->queue, &ln->queue);
+            continue;
+        }
+
+        ln = ngx_http_resend_verify_limit_alloc(ctx, now, &evicted);
+
+        if (ln == NULL) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(&ln->node.key, key, sizeof(ngx_rbtree_key_t));
+        ngx_memcpy(ln->md, key, NGX_HTTP_RV_LIMIT_MD_LEN);
+        ln->last = now;
+
+        ngx_rbtree_insert(&sh->rbtree, &ln->node);
+        ngx_queue_insert_head(&sh->queue, &ln->queue);
+    }
+
+    if (ctx->budget) {
+        start = sec - sec % ctx->period;
+
+        if (sh->period != ctx->period || start > sh->period_start) {
+            sh->period = ctx->period;
+            sh->period_start = start;
+            sh->sends = 0;
+            sh->budget_logged = 0;
+        }
+
+        sh->sends += n;
+        res->budget = 1;
+        res->period_start = sh->period_start;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    res->md = md;
+    res->n = n;
+    res->stamp = now;
+    res->taken = 1;
+
+    return NGX_OK;
+}

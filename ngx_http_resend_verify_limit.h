@@ -58,4 +58,19 @@ void ngx_http_resend_verify_limit_release(ngx_http_request_t *r,
     ngx_shm_zone_t *zone, ngx_http_resend_verify_limit_res_t *res);
 
 
+/* for a fleet store (store.c): the zone's settings */
+void ngx_http_resend_verify_limit_params(ngx_shm_zone_t *zone,
+    ngx_msec_t *cooldown, ngx_uint_t *budget, time_t *period);
+
+/* RV_ERR_COOLDOWN if an address cools down in this zone; takes nothing */
+rv_err_t ngx_http_resend_verify_limit_peek(ngx_http_request_t *r,
+    ngx_shm_zone_t *zone, rv_str_t *emails, ngx_uint_t n,
+    time_t *retry_after);
+
+/* records what the store granted, whatever the zone's budget says */
+ngx_int_t ngx_http_resend_verify_limit_record(ngx_http_request_t *r,
+    ngx_shm_zone_t *zone, rv_str_t *emails, ngx_uint_t n,
+    ngx_http_resend_verify_limit_res_t *res);
+
+
 #endif /* _NGX_HTTP_RESEND_VERIFY_LIMIT_H_INCLUDED_ */

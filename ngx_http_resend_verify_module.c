@@ -17,6 +17,7 @@
 #include "ngx_http_resend_verify_validate.h"
 #include "ngx_http_resend_verify_origin.h"
 #include "ngx_http_resend_verify_reserve.h"
+#include "ngx_http_resend_verify_store.h"
 #include "ngx_http_resend_verify_credentials.h"
 #include "ngx_http_resend_verify_call.h"
 #include "ngx_http_resend_verify_signature.h"
@@ -196,8 +197,8 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
       NULL },
 
     { ngx_string("resend_verify_limit"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_resend_verify_limit,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_resend_verify_store_limit,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, limit),
       NULL },
@@ -422,6 +423,7 @@ ngx_http_resend_verify_create_loc_conf(ngx_conf_t *cf)
     conf->creds = NGX_CONF_UNSET_PTR;
     conf->provider = NGX_CONF_UNSET_PTR;
     conf->limit = NGX_CONF_UNSET_PTR;
+    conf->store = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -503,6 +505,7 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_value(conf->detail, prev->detail, 0);
     ngx_conf_merge_ptr_value(conf->allow_origins, prev->allow_origins, NULL);
     ngx_conf_merge_ptr_value(conf->limit, prev->limit, NULL);
+    ngx_conf_merge_ptr_value(conf->store, prev->store, NULL);
 
     if (ngx_http_resend_verify_limit_check(cf, conf->limit) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

@@ -25,6 +25,12 @@
 #define NGX_HTTP_RESEND_VERIFY_RETRY_AFTER  60
 
 
+/* the fleet store (store.c) */
+typedef struct ngx_http_resend_verify_store_conf_s
+    ngx_http_resend_verify_store_conf_t;
+typedef struct ngx_http_resend_verify_store_s  ngx_http_resend_verify_store_t;
+
+
 typedef struct {
     ngx_str_t                   uri;
     ngx_http_complex_value_t   *access_key_id;
@@ -47,6 +53,7 @@ typedef struct {
     ngx_str_t                   redirect_sent;
     ngx_str_t                   redirect_failed;
     ngx_shm_zone_t             *limit;          /* resend_verify_limit */
+    ngx_http_resend_verify_store_conf_t  *store;     /* its store=, or NULL */
 } ngx_http_resend_verify_loc_conf_t;
 
 
@@ -113,6 +120,7 @@ typedef struct {
 
     rv_input_t                  in;             /* the valid addresses */
     ngx_http_resend_verify_limit_res_t  reservation;
+    ngx_http_resend_verify_store_t     *store;  /* store.c */
     ngx_http_resend_verify_key_t    key;
     void                       *fetch;          /* provider.c */
 

@@ -14,6 +14,7 @@
 #include "ngx_http_resend_verify_module.h"
 #include "ngx_http_resend_verify_reserve.h"
 #include "ngx_http_resend_verify_send.h"
+#include "ngx_http_resend_verify_store.h"
 
 
 static ngx_int_t ngx_http_resend_verify_reserve_uniform(ngx_http_request_t *r,
@@ -25,6 +26,7 @@ ngx_http_resend_verify_reserve(ngx_http_request_t *r,
     ngx_http_resend_verify_ctx_t *ctx)
 {
     rv_err_t                            err;
+    ngx_int_t                           rc;
     ngx_http_resend_verify_loc_conf_t  *rvcf;
 
     rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
@@ -33,10 +35,24 @@ ngx_http_resend_verify_reserve(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    err = ngx_http_resend_verify_limit_acquire(r, rvcf->limit, ctx->in.emails,
-                                               ctx->in.nemails,
-                                               &ctx->reservation,
-                                               &ctx->retry_after);
+    rc = NGX_DECLINED;
+
+    if (rvcf->store) {
+        /* the fleet's store; NGX_DECLINED: the node's zone decides */
+        rc = ngx_http_resend_verify_store_reserve(r, ctx, &err);
+
+        if (rc == NGX_OK || rc == NGX_DONE) {
+            return rc;
+        }
+    }
+
+    if (rc == NGX_DECLINED) {
+        err = ngx_http_resend_verify_limit_acquire(r, rvcf->limit,
+                                                   ctx->in.emails,
+                                                   ctx->in.nemails,
+                                                   &ctx->reservation,
+                                                   &ctx->retry_after);
+    }
 
     switch (err) {
 
@@ -120,11 +136,15 @@ ngx_http_resend_verify_release(ngx_http_request_t *r,
 {
     ngx_http_resend_verify_loc_conf_t  *rvcf;
 
+    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    if (rvcf->store) {
+        ngx_http_resend_verify_store_release(r, ctx);
+    }
+
     if (!ctx->reservation.taken) {
         return;
     }
-
-    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
 
     ngx_http_resend_verify_limit_release(r, rvcf->limit, &ctx->reservation);
 }

@@ -93,6 +93,18 @@ static ngx_msec_t  ngx_http_resend_verify_buckets[NGX_HTTP_RV_BUCKETS] = {
 };
 
 
+/* the store's: it answers in a millisecond, or fails in a timeout */
+
+static ngx_msec_t  ngx_http_resend_verify_store_buckets[NGX_HTTP_RV_BUCKETS] = {
+    1, 2, 5, 10, 25, 50, 100, 250, (ngx_msec_t) -1
+};
+
+
+static const char  *ngx_http_resend_verify_store_names[] = {
+    "reserved", "cooldown", "budget", "released", "noscript", "failed"
+};
+
+
 ngx_int_t
 ngx_http_resend_verify_stats_zone(ngx_conf_t *cf)
 {
@@ -227,6 +239,37 @@ ngx_http_resend_verify_count_latency(ngx_http_request_t *r, ngx_msec_t ms)
 }
 
 
+void
+ngx_http_resend_verify_count_store(ngx_http_request_t *r,
+    ngx_http_resend_verify_store_e what, rv_store_err_e reason, ngx_msec_t ms)
+{
+    ngx_uint_t                       i;
+    ngx_http_resend_verify_stats_t  *st;
+
+    st = ngx_http_resend_verify_stats(r);
+    if (st == NULL) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&st->store[what], 1);
+
+    if (what == NGX_HTTP_RV_STORE_FAILED && reason < RV_STORE_ERR_LAST) {
+        (void) ngx_atomic_fetch_add(&st->store_errors[reason], 1);
+    }
+
+    if (what >= NGX_HTTP_RV_STORE_CALLS) {
+        return;
+    }
+
+    for (i = 0; ms > ngx_http_resend_verify_store_buckets[i]; i++) {
+        /* void */
+    }
+
+    (void) ngx_atomic_fetch_add(&st->store_latency[i], 1);
+    (void) ngx_atomic_fetch_add(&st->store_latency_ms_sum, ms);
+}
+
+
 char *
 ngx_http_resend_verify_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
@@ -281,7 +324,9 @@ ngx_http_resend_verify_status_handler(ngx_http_request_t *r)
     /* each line is under 160 bytes */
 
     size = 160 * (NGX_HTTP_RV_LAST + RV_ERR_LAST + NGX_HTTP_RV_UP_LAST
-                  + NGX_HTTP_RV_BUCKETS + 32)
+                  + NGX_HTTP_RV_BUCKETS + 32
+                  + NGX_HTTP_RV_STORE_LAST + RV_STORE_ERR_LAST
+                  + NGX_HTTP_RV_BUCKETS + 16)
            + ngx_http_resend_verify_provider_metrics_size(rvmcf->providers);
 
     b = ngx_create_temp_buf(r->pool, size);
@@ -357,6 +402,71 @@ ngx_http_resend_verify_status_handler(ngx_http_request_t *r)
                     st->calls);
 
     p = ngx_http_resend_verify_provider_metrics(rvmcf->providers, p);
+
+    p = ngx_http_rv_help(p, "resend_verify_store_calls_total", "counter",
+                         "Calls of the fleet store, by result.");
+
+    cum = 0;
+
+    for (i = 0; i < NGX_HTTP_RV_STORE_CALLS; i++) {
+        p = ngx_sprintf(p, "resend_verify_store_calls_total{result=\"%s\"} "
+                        "%uA\n", ngx_http_resend_verify_store_names[i],
+                        st->store[i]);
+        cum += st->store[i];
+    }
+
+    p = ngx_http_rv_help(p, "resend_verify_store_errors_total", "counter",
+                         "Failed calls of the fleet store, by reason.");
+
+    for (i = 1; i < RV_STORE_ERR_LAST; i++) {
+        p = ngx_sprintf(p, "resend_verify_store_errors_total{reason=\"%s\"} "
+                        "%uA\n", rv_store_err_name((rv_store_err_e) i),
+                        st->store_errors[i]);
+    }
+
+    p = ngx_http_rv_help(p, "resend_verify_store_fallbacks_total", "counter",
+                         "Requests the fleet store could not decide.");
+    p = ngx_sprintf(p, "resend_verify_store_fallbacks_total"
+                    "{fallback=\"local\"} %uA\n"
+                    "resend_verify_store_fallbacks_total"
+                    "{fallback=\"refuse\"} %uA\n",
+                    st->store[NGX_HTTP_RV_STORE_FALLBACK],
+                    st->store[NGX_HTTP_RV_STORE_REFUSED]);
+
+    p = ngx_http_rv_help(p, "resend_verify_store_skipped_total", "counter",
+                         "Requests decided with no call of the store.");
+    p = ngx_sprintf(p, "resend_verify_store_skipped_total"
+                    "{why=\"local_cooldown\"} %uA\n"
+                    "resend_verify_store_skipped_total{why=\"breaker\"} %uA\n",
+                    st->store[NGX_HTTP_RV_STORE_LOCAL_HIT],
+                    st->store[NGX_HTTP_RV_STORE_SKIPPED]);
+
+    p = ngx_http_rv_help(p, "resend_verify_store_duration_seconds",
+                         "histogram", "Time of the fleet store's calls.");
+
+    cum = 0;
+
+    for (i = 0; i < NGX_HTTP_RV_BUCKETS; i++) {
+        cum += st->store_latency[i];
+
+        if (i == NGX_HTTP_RV_BUCKETS - 1) {
+            p = ngx_sprintf(p, "resend_verify_store_duration_seconds_bucket"
+                            "{le=\"+Inf\"} %ui\n", cum);
+
+        } else {
+            p = ngx_sprintf(p, "resend_verify_store_duration_seconds_bucket"
+                            "{le=\"%ui.%03ui\"} %ui\n",
+                            ngx_http_resend_verify_store_buckets[i] / 1000,
+                            ngx_http_resend_verify_store_buckets[i] % 1000,
+                            cum);
+        }
+    }
+
+    p = ngx_sprintf(p, "resend_verify_store_duration_seconds_sum "
+                    "%uA.%03uA\n"
+                    "resend_verify_store_duration_seconds_count %ui\n",
+                    st->store_latency_ms_sum / 1000,
+                    st->store_latency_ms_sum % 1000, cum);
 
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;

@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_resend_verify_core.h"
+#include "ngx_http_resend_verify_resp.h"
 
 
 /* what became of a request: $resend_verify_outcome and the metrics */
@@ -58,6 +59,23 @@ typedef enum {
 #define NGX_HTTP_RV_BUCKETS  9
 
 
+/* the fleet store (store.c): its calls by result, and what it spared */
+typedef enum {
+    NGX_HTTP_RV_STORE_RESERVED = 0,
+    NGX_HTTP_RV_STORE_COOLDOWN,
+    NGX_HTTP_RV_STORE_BUDGET,
+    NGX_HTTP_RV_STORE_RELEASED,
+    NGX_HTTP_RV_STORE_NOSCRIPT,
+    NGX_HTTP_RV_STORE_FAILED,           /* with the reason */
+    NGX_HTTP_RV_STORE_CALLS,            /* the calls end here */
+    NGX_HTTP_RV_STORE_LOCAL_HIT = NGX_HTTP_RV_STORE_CALLS,
+    NGX_HTTP_RV_STORE_SKIPPED,          /* the breaker was open */
+    NGX_HTTP_RV_STORE_FALLBACK,         /* fallback=local */
+    NGX_HTTP_RV_STORE_REFUSED,          /* fallback=refuse */
+    NGX_HTTP_RV_STORE_LAST
+} ngx_http_resend_verify_store_e;
+
+
 /* in shared memory: every worker adds to the same counters */
 typedef struct {
     ngx_atomic_t    requests[NGX_HTTP_RV_LAST];
@@ -68,6 +86,10 @@ typedef struct {
     ngx_atomic_t    calls;
     ngx_atomic_t    latency[NGX_HTTP_RV_BUCKETS];
     ngx_atomic_t    latency_ms_sum;
+    ngx_atomic_t    store[NGX_HTTP_RV_STORE_LAST];
+    ngx_atomic_t    store_errors[RV_STORE_ERR_LAST];
+    ngx_atomic_t    store_latency[NGX_HTTP_RV_BUCKETS];
+    ngx_atomic_t    store_latency_ms_sum;
 } ngx_http_resend_verify_stats_t;
 
 
@@ -85,6 +107,9 @@ ngx_str_t *ngx_http_resend_verify_outcome_name(
 void ngx_http_resend_verify_count_upstream(ngx_http_request_t *r,
     ngx_str_t *code, ngx_http_resend_verify_upstream_e transport);
 void ngx_http_resend_verify_count_latency(ngx_http_request_t *r,
+    ngx_msec_t ms);
+void ngx_http_resend_verify_count_store(ngx_http_request_t *r,
+    ngx_http_resend_verify_store_e what, rv_store_err_e reason,
     ngx_msec_t ms);
 char *ngx_http_resend_verify_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
