@@ -336,7 +336,7 @@ bench_wrk() {
     out=$(BENCH_WRK_BODY=$(bench_body "$url") \
           timeout $((secs + 60)) nice -n "$BENCH_NICE" taskset -c "$BENCH_CPU_LOAD" \
               wrk -t 1 -c "$conns" -d "${secs}s" --timeout "${timeout_s}s" \
-                  -s "$BENCH_DIR/post.lua" "$url" | grep '^RESULT') || {
+                  -s "$BENCH_DIR/${BENCH_WRK_SCRIPT:-post.lua}" "$url" | grep '^RESULT') || {
         echo "bench: wrk failed against $url" >&2
         exit 1
     }

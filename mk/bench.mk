@@ -17,7 +17,7 @@ BENCH_NGINX_BIN    := $(BENCH_NGINX_PREFIX)/sbin/nginx
 BENCH_PKGS         := wrk valgrind python3 curl procps util-linux iproute2 linux-perf
 
 .PHONY: bench bench-deps bench-nginx bench-throughput bench-delay \
-        bench-instructions bench-memory bench-proto
+        bench-instructions bench-memory bench-proto bench-store
 
 bench: bench-nginx
 	BENCH_NGINX=$(BENCH_NGINX_BIN) bench/throughput.sh
@@ -33,5 +33,5 @@ bench-nginx: bench-deps
 	$(MAKE) --no-print-directory nginx NGINX_OBJS=$(BENCH_NGINX_OBJS) \
 	    NGINX_PREFIX=$(BENCH_NGINX_PREFIX) NGX_CC_OPT="$(BENCH_CC_OPT)"
 
-bench-throughput bench-delay bench-instructions bench-memory bench-proto: bench-nginx
+bench-throughput bench-delay bench-instructions bench-memory bench-proto bench-store: bench-nginx
 	BENCH_NGINX=$(BENCH_NGINX_BIN) bench/$(@:bench-%=%).sh
