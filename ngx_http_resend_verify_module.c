@@ -232,7 +232,7 @@ ngx_module_t  ngx_http_resend_verify_module = {
     ngx_http_resend_verify_init_process,   /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_resend_verify_provider_exit,  /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };

@@ -1762,6 +1762,32 @@ ngx_http_resend_verify_provider_is_stale_code(ngx_str_t *code)
 }
 
 
+/* a worker that exits wipes its copies of the credentials */
+
+void
+ngx_http_resend_verify_provider_exit(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                            i;
+    ngx_http_resend_verify_provider_t   **prov;
+    ngx_http_resend_verify_main_conf_t   *rvmcf;
+
+    /* NULL when the configuration has no http block */
+
+    rvmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                                ngx_http_resend_verify_module);
+
+    if (rvmcf == NULL || rvmcf->providers == NULL) {
+        return;
+    }
+
+    prov = rvmcf->providers->elts;
+
+    for (i = 0; i < rvmcf->providers->nelts; i++) {
+        ngx_http_resend_verify_provider_forget(prov[i]);
+    }
+}
+
+
 /* each line is under 200 bytes */
 
 size_t

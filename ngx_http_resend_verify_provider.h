@@ -111,6 +111,7 @@ ngx_int_t ngx_http_resend_verify_provider_credentials(ngx_http_request_t *r,
 void ngx_http_resend_verify_provider_stale(ngx_http_request_t *r,
     ngx_http_resend_verify_provider_t *prov, ngx_uint_t version);
 ngx_int_t ngx_http_resend_verify_provider_is_stale_code(ngx_str_t *code);
+void ngx_http_resend_verify_provider_exit(ngx_cycle_t *cycle);
 size_t ngx_http_resend_verify_provider_metrics_size(ngx_array_t *providers);
 u_char *ngx_http_resend_verify_provider_metrics(ngx_array_t *providers,
     u_char *p);
