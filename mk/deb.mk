@@ -26,7 +26,7 @@ DEB_SRCDIR    := $(DEB_DIR)/$(DEB_PKG)-$(DEB_UPSTREAM)
 DEB_FILE      := $(DEB_DIR)/$(DEB_PKG)_$(DEB_VERSION)_$(DEB_ARCH).deb
 DEB_FROM      ?= worktree
 DEB_BUILD_DEPS := build-essential dpkg-dev debhelper fakeroot nginx-dev \
-                  libyajl-dev libssl-dev
+                  libyajl-dev libidn2-dev libssl-dev
 DEB_INPUTS    := $(MODULE_FILES) $(shell find $(TOP)/debian -type f 2>/dev/null) \
                  $(TOP)/mk/deb.mk $(wildcard $(TOP)/README.md $(TOP)/LICENSE \
                  $(TOP)/examples/nginx.conf $(TOP)/examples/aliyun-credentials.example)
