@@ -88,11 +88,17 @@ deps:
 TEST_DEB     := $(if $(filter 0,$(shell id -u)),deb,)
 
 # Everything: the suite under ASan+UBSan, a bounded run of every fuzzer
-# (FUZZ_SECONDS each, 60 by default), and the whole suite last, so that its
-# summary closes the output.
+# (FUZZ_SECONDS each, 60 by default), the compatibility matrix (the suite on
+# every other nginx version and build, mk/matrix.mk), nginx's own test suite
+# with and without the module (mk/nginx-tests.mk), as root the Debian 13
+# package (mk/deb13.mk), and the whole suite last, so that its summary
+# closes the output.
 test: deps all unit $(TEST_DEB)
 	$(MAKE) test-asan
 	$(MAKE) fuzz
+	$(MAKE) test-matrix MATRIX_EXCLUDE=1.22.1-static
+	$(MAKE) test-nginx-tests
+	$(if $(TEST_DEB),$(MAKE) test-deb13)
 	$(PROVE) $(PROVE_FLAGS) t/
 
 test-unit: unit
