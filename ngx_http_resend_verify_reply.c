@@ -896,10 +896,86 @@ rv_json_out(rv_pool_t *pool, unsigned char *stack, unsigned char *start,
 }
 
 
+/*
+ * The uniform reply of a gateway's RequestId (an uppercase UUID: letters,
+ * digits and '-', nothing to escape) is a template: the head, the id, and
+ * the message's JSON, escaped by rv_json_str() once per language and kept.
+ * 1: not for the template (rv_json_ok() writes it).
+ */
+
+#define RV_JSON_TAIL_MAX  512
+
+static int
+rv_json_ok_uniform(rv_pool_t *pool, const rv_reply_t *reply, rv_lang_t lang,
+    rv_str_t *out)
+{
+    size_t          i, len, l;
+    rv_str_t        msg;
+    unsigned char  *p, c;
+
+    static const char     head[] = "{\"ok\":true,\"requestId\":\"";
+    static const char     mid[] = "\",\"message\":";
+    static unsigned char  tails[2][RV_JSON_TAIL_MAX];
+    static size_t         tail_len[2];
+
+    for (i = 0; i < reply->request_id.len; i++) {
+        c = reply->request_id.data[i];
+
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z') || c == '-'))
+        {
+            return 1;
+        }
+    }
+
+    l = (lang == RV_LANG_ZH);
+
+    if (tail_len[l] == 0) {
+        rv_json_cstr(&msg, rv_err_message(RV_OK, lang));
+
+        if (sizeof(mid) + rv_json_str_max(msg.len) + 1 > RV_JSON_TAIL_MAX) {
+            return 1;
+        }
+
+        p = rv_json_lit(tails[l], mid);
+        p = rv_json_str(p, &msg);
+
+        if (p == NULL) {
+            return 1;
+        }
+
+        *p++ = '}';
+        tail_len[l] = p - tails[l];
+    }
+
+    len = sizeof(head) - 1 + reply->request_id.len + tail_len[l];
+
+    p = rv_alloc(pool, len);
+    if (p == NULL) {
+        return -1;
+    }
+
+    out->data = p;
+    out->len = len;
+
+    p = rv_json_lit(p, head);
+
+    if (reply->request_id.len) {
+        memcpy(p, reply->request_id.data, reply->request_id.len);
+        p += reply->request_id.len;
+    }
+
+    memcpy(p, tails[l], tail_len[l]);
+
+    return 0;
+}
+
+
 int
 rv_json_ok(rv_pool_t *pool, const rv_reply_t *reply, int detail,
     rv_lang_t lang, rv_str_t *out)
 {
+    int             rc;
     size_t          i, max;
     rv_str_t        msg;
     unsigned char  *start, *p;
@@ -912,6 +988,14 @@ rv_json_ok(rv_pool_t *pool, const rv_reply_t *reply, int detail,
     static const char  email[] = "{\"email\":";
     static const char  code[] = ",\"code\":";
     static const char  tail[] = "]}";
+
+    if (!detail) {
+        rc = rv_json_ok_uniform(pool, reply, lang, out);
+
+        if (rc <= 0) {
+            return rc;
+        }
+    }
 
     rv_json_cstr(&msg, rv_err_message(RV_OK, lang));
 
