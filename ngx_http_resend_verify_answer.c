@@ -116,7 +116,9 @@ ngx_http_resend_verify_answer(ngx_http_request_t *r,
     ngx_http_resend_verify_pool(r, &pool);
 
     if (call->encoded
-        || rv_reply_parse(call->body.data, call->body.len, &pool, &reply) != 0)
+        || rv_reply_parse(call->body.data, call->body.len, &pool, &reply) != 0
+        || (call->status >= 200 && call->status < 300
+            && !rv_reply_is_error(&reply) && !rv_reply_has_result(&reply)))
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "resend_verify: the upstream answered %ui with "

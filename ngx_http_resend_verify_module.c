@@ -249,8 +249,11 @@ ngx_http_resend_verify_handler(ngx_http_request_t *r)
     ngx_http_resend_verify_ctx_t       *ctx;
     ngx_http_resend_verify_loc_conf_t  *rvcf;
 
+    /* an SSI include or a mirror of the endpoint: not for it, and never
+     * the static file of the same name */
+
     if (r != r->main) {
-        return NGX_DECLINED;
+        return NGX_HTTP_NOT_FOUND;
     }
 
     rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);

@@ -708,6 +708,20 @@ rv_reply_is_error(const rv_reply_t *reply)
 
 
 /*
+ * A 2xx reply is the action's result only if it names one: a result list
+ * or a RequestId.  Any other JSON object ("{}", {"foo": 1}) is something
+ * else answering, and must not count as sent.
+ */
+
+int
+rv_reply_has_result(const rv_reply_t *reply)
+{
+    return reply->listed_sent || reply->listed_failed
+           || reply->request_id.len != 0;
+}
+
+
+/*
  * An error envelope whose Code proves that the gateway refused the call
  * before the action ran, so that no email went out: the signature or the
  * key (SignatureDoesNotMatch, IncompleteSignature, InvalidAccessKeyId.*,

@@ -44,6 +44,7 @@ int rv_reply_parse(const unsigned char *p, size_t len, rv_pool_t *pool,
     rv_reply_t *reply);
 int rv_reply_is_error(const rv_reply_t *reply);
 int rv_reply_refused(const rv_str_t *code);
+int rv_reply_has_result(const rv_reply_t *reply);
 
 int rv_json_ok(rv_pool_t *pool, const rv_reply_t *reply, int detail,
     rv_lang_t lang, rv_str_t *out);

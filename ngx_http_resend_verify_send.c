@@ -15,6 +15,9 @@
 #include "ngx_http_resend_verify_send.h"
 
 
+static ngx_int_t ngx_http_resend_verify_cache_control(ngx_http_request_t *r);
+
+
 static ngx_str_t  ngx_http_resend_verify_json_type =
     ngx_string("application/json; charset=utf-8");
 
@@ -98,8 +101,7 @@ ngx_http_resend_verify_send(ngx_http_request_t *r,
     r->headers_out.content_type_lowcase = NULL;
     r->headers_out.content_length_n = json->len;
 
-    ngx_str_set(&v, "no-store");
-    if (ngx_http_resend_verify_add_header(r, "Cache-Control", &v) != NGX_OK) {
+    if (ngx_http_resend_verify_cache_control(r) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -110,7 +112,17 @@ ngx_http_resend_verify_send(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_str_set(&v, "Origin");
+    rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
+
+    /* with resend_verify_redirect, Accept chooses between 303 and JSON */
+
+    if (rvcf->redirect_sent.len) {
+        ngx_str_set(&v, "Origin, Accept");
+
+    } else {
+        ngx_str_set(&v, "Origin");
+    }
+
     if (ngx_http_resend_verify_add_header(r, "Vary", &v) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -157,8 +169,6 @@ ngx_http_resend_verify_send(ngx_http_request_t *r,
     }
 
     if (ctx->redirect) {
-        rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
-
         uri = (err == RV_OK) ? &rvcf->redirect_sent : &rvcf->redirect_failed;
         result = rv_err_result(err);
 
@@ -233,6 +243,59 @@ ngx_http_resend_verify_add_header(ngx_http_request_t *r, char *key,
     h->key.len = ngx_strlen(key);
     h->key.data = (u_char *) key;
     h->value = *value;
+
+    return NGX_OK;
+}
+
+
+/*
+ * "Cache-Control: no-store" as nginx's own header (headers_out.cache_control:
+ * an array on 1.22, a linked element since 1.23), so that "expires" sets it
+ * rather than adding a second one, and $sent_http_cache_control sees it.
+ */
+
+static ngx_int_t
+ngx_http_resend_verify_cache_control(ngx_http_request_t *r)
+{
+    ngx_table_elt_t   *h;
+#if (nginx_version < 1023000)
+    ngx_table_elt_t  **ccp;
+#endif
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(h, sizeof(ngx_table_elt_t));
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+
+#if (nginx_version >= 1023000)
+
+    h->next = NULL;
+    r->headers_out.cache_control = h;
+
+#else
+
+    if (r->headers_out.cache_control.elts == NULL
+        && ngx_array_init(&r->headers_out.cache_control, r->pool, 1,
+                          sizeof(ngx_table_elt_t *))
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ccp = ngx_array_push(&r->headers_out.cache_control);
+    if (ccp == NULL) {
+        return NGX_ERROR;
+    }
+
+    *ccp = h;
+
+#endif
 
     return NGX_OK;
 }

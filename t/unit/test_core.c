@@ -1101,6 +1101,35 @@ test_reply(void)
 }
 
 
+static void
+test_has_result(void)
+{
+    rv_reply_t  r;
+
+    static const struct {
+        const char  *json;
+        int          result;
+    } cases[] = {
+        { "{}", 0 },
+        { "{\"foo\":1,\"bar\":[1,2]}", 0 },
+        { "{\"Message\":\"hello\"}", 0 },
+        { "{\"RequestId\":\"X\"}", 1 },
+        { "{\"SuccessList\":[]}", 1 },
+        { "{\"FailList\":[]}", 1 },
+    };
+
+    size_t  i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&r, 0, sizeof(r));
+        ok(reply(cases[i].json, &r) == 0
+           && rv_reply_has_result(&r) == cases[i].result,
+           "%s %s a result", cases[i].json,
+           cases[i].result ? "is" : "is not");
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -1115,6 +1144,7 @@ main(int argc, char **argv)
     test_form();
     test_reply();
     test_refused();
+    test_has_result();
     test_request_id();
 
     printf("1..%d\n", tests);
