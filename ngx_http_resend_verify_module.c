@@ -24,6 +24,7 @@
 #include "ngx_http_resend_verify_answer.h"
 #include "ngx_http_resend_verify_subrequest.h"
 #include "ngx_http_resend_verify_provider.h"
+#include "ngx_http_resend_verify_bodylimit.h"
 
 
 static ngx_int_t ngx_http_resend_verify_handler(ngx_http_request_t *r);
@@ -256,6 +257,11 @@ ngx_http_resend_verify_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_FOUND;
     }
 
+    if (r->error_page && r->err_status >= NGX_HTTP_BAD_REQUEST) {
+        /* nginx's own error about the body, back through error_page */
+        return ngx_http_resend_verify_body_error(r);
+    }
+
     rvcf = ngx_http_get_module_loc_conf(r, ngx_http_resend_verify_module);
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_resend_verify_ctx_t));
@@ -376,6 +382,10 @@ ngx_http_resend_verify_palloc(void *pool, size_t size)
 static ngx_int_t
 ngx_http_resend_verify_init(ngx_conf_t *cf)
 {
+    if (ngx_http_resend_verify_bodylimit_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_resend_verify_subrequest_init(cf);
 }
 
@@ -527,6 +537,10 @@ ngx_http_resend_verify_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     if (conf->uri.len == 0) {
         return NGX_CONF_OK;
+    }
+
+    if (ngx_http_resend_verify_bodylimit_merge(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (conf->provider == NULL && conf->creds == NULL

@@ -145,6 +145,7 @@ typedef struct {
     ngx_str_t                   upstream_code;  /* sanitized */
 
     time_t                      retry_after;    /* 0: the default */
+    off_t                       body_received;  /* bodylimit.c counts */
 } ngx_http_resend_verify_ctx_t;
 
 
