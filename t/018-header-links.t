@@ -91,8 +91,8 @@ sub {
 sub {
     my @l = split /\n/, RVTest::slurp(RVTest::servroot() . '/logs/main.log');
     @l == 2
-    && $l[0] =~ m{^303 loc=\S*/sent\?result=sent vary=Origin acao=http://localhost$}
-    && $l[1] =~ m{^200 loc=- vary=Origin acao=http://localhost$}
+    && $l[0] =~ m{^303 loc=\S*/sent\?result=sent vary=Origin, Accept acao=http://localhost$}
+    && $l[1] =~ m{^200 loc=- vary=Origin, Accept acao=http://localhost$}
     or do { Test::More::diag(join "\n", @l); 0 };
 }
 --- no_error_log
