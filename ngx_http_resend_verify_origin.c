@@ -132,8 +132,9 @@ ngx_http_resend_verify_header_in(ngx_http_request_t *r, const char *name,
  * chose the virtual server by it: an absolute-form request line's, else
  * HTTP/2's or HTTP/3's ":authority" (nginx 1.25+ builds no Host header for
  * HTTP/3, 1.31 keeps ":authority" for HTTP/2 in host_start as well), else
- * the Host header.  Up to nginx 1.29, an absolute-form request line's
- * host_end stops before the port: the port's digits are taken after it.
+ * the Host header.  In nginx 1.22 and 1.24 an absolute-form request
+ * line's host_end stops before the port (1.30 includes it): the port's
+ * digits are taken after it.
  */
 
 static ngx_int_t
