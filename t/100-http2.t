@@ -220,7 +220,7 @@ for my $t (['TLS', "https://127.0.0.1:$Tls", 'https', $Tls],
     is($r->{status}, 429, "$name: the address of the call made stays reserved");
     sent_ok($out->{results}[2], $e2, "$name: the next request on the connection is served");
     my $ended = 0;
-    for (1 .. 250) {
+    for (1 .. 750) {
         $ended = grep { m{ 499 /stuck$} } access_log_lines('proto.log');
         last if $ended >= ($name eq 'TLS' ? 1 : 2);
         select undef, undef, undef, 0.02;

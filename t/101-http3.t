@@ -186,15 +186,15 @@ ok(@l == 6 && !(grep { !/ HTTP\/3\.0 200 \/listed$/ } @l), 'all six over HTTP/3'
          'to the success page');
 }
 
-# the client goes away mid-body (curl sends 32 bytes a second and gives up
-# after 3): no call, nothing reserved
+# the client goes away mid-body (curl sends 16 bytes a second and gives up
+# after 5): no call, nothing reserved
 {
     my $e = email('gone-body');
     my $off = RVTest::record_size();
     my $log_off = length error_log_text();
     my $res = post(type => 'multipart', email => $e, path => '/listed',
-                   origin => 'https://app.example', timeout => 3,
-                   args => ['--limit-rate', '32']);
+                   origin => 'https://app.example', timeout => 5,
+                   args => ['--limit-rate', '16']);
     is($res->{exit}, 28, 'curl gave up mid-body (timeout)');
     my @len = substr(error_log_text(), $log_off) =~ /http3 parse data type:0, len:(\d+)/g;
     ok(@len >= 1, "nginx had part of the body (@len)");
@@ -210,12 +210,12 @@ ok(@l == 6 && !(grep { !/ HTTP\/3\.0 200 \/listed$/ } @l), 'all six over HTTP/3'
     my $before = misbehave_stats($Mb)->{byBehaviour}{'no-headers'} || 0;
     my $e = email('gone-call');
     my $res = post(path => '/stuck', email => $e, origin => 'https://app.example',
-                   timeout => 4);
+                   timeout => 6);
     isnt($res->{exit}, 0, 'curl gave up while the call was in flight');
     is(misbehave_stats($Mb)->{byBehaviour}{'no-headers'} || 0, $before + 1,
        'the call had reached the upstream');
     my $ended = 0;
-    for (1 .. 500) {
+    for (1 .. 750) {
         $ended = grep { m{ 499 /stuck$} } proto_lines();
         last if $ended;
         select undef, undef, undef, 0.02;
