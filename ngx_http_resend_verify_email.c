@@ -241,7 +241,13 @@ rv_email_key(unsigned char *dst, size_t size, const unsigned char *p,
 
     n = strlen((char *) alabel);
 
-    if (n == 0 || at + 1 + n > size) {
+    /*
+     * RFC 5321's limits hold for the A-label form, the one on the wire:
+     * a U-label that grows past them is no valid address (and the key of
+     * a key stays the key).
+     */
+
+    if (n == 0 || at + 1 + n > size || at + 1 + n > RV_EMAIL_MAX_LEN) {
         idn2_free(alabel);
         return 0;
     }
