@@ -25,6 +25,7 @@
 #include "ngx_http_resend_verify_subrequest.h"
 #include "ngx_http_resend_verify_provider.h"
 #include "ngx_http_resend_verify_bodylimit.h"
+#include "ngx_http_resend_verify_secret.h"
 
 
 static ngx_int_t ngx_http_resend_verify_handler(ngx_http_request_t *r);
@@ -42,9 +43,6 @@ static char *ngx_http_resend_verify_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_resend_verify_allow_origin(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_resend_verify_secret_slot(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static void ngx_http_resend_verify_wipe(void *data);
 static void ngx_http_resend_verify_wipe_key(void *data);
 static ngx_int_t ngx_http_resend_verify_init_process(ngx_cycle_t *cycle);
 static char *ngx_http_resend_verify_redirect(ngx_conf_t *cf,
@@ -108,7 +106,7 @@ static ngx_command_t  ngx_http_resend_verify_commands[] = {
 
     { ngx_string("resend_verify_security_token"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_resend_verify_secret_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_resend_verify_loc_conf_t, security_token),
       NULL },
@@ -794,54 +792,6 @@ ngx_http_resend_verify_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
     rvcf->redirect_failed = value[cf->args->nelts - 1];
 
     return NGX_CONF_OK;
-}
-
-
-/*
- * An inline secret: a complex value, as for any directive, and wiped when
- * the configuration that holds it goes (a reload, the exit).
- */
-
-static char *
-ngx_http_resend_verify_secret_slot(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    char  *p = conf;
-
-    char                       *rv;
-    ngx_pool_cleanup_t         *cln;
-    ngx_http_complex_value_t  **cv;
-
-    rv = ngx_http_set_complex_value_slot(cf, cmd, conf);
-
-    if (rv != NGX_CONF_OK) {
-        return rv;
-    }
-
-    cv = (ngx_http_complex_value_t **) (p + cmd->offset);
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    /* without variables, the value is the directive's argument itself */
-
-    cln->handler = ngx_http_resend_verify_wipe;
-    cln->data = &(*cv)->value;
-
-    return NGX_CONF_OK;
-}
-
-
-static void
-ngx_http_resend_verify_wipe(void *data)
-{
-    ngx_str_t  *s = data;
-
-    if (s->data && s->len) {
-        ngx_explicit_memzero(s->data, s->len);
-    }
 }
 
 
