@@ -121,9 +121,17 @@ sub post {
     my @h = ("Content-Type: $ct", 'Accept: ' . ($o{accept} || 'application/json'));
     push @h, "Origin: $o{origin}" if defined $o{origin};
     push @h, @{$o{headers} || []};
-    return h3_request(url => "$Own" . ($o{path} || '/resend'), headers => \@h,
-                      body => $body, no_length => $o{no_length}, args => $o{args},
-                      ($o{timeout} ? (timeout => $o{timeout}, allow_fail => 1) : ()));
+    my @req = (url => "$Own" . ($o{path} || '/resend'), headers => \@h,
+               body => $body, no_length => $o{no_length}, args => $o{args},
+               ($o{timeout} ? (timeout => $o{timeout}, allow_fail => 1) : ()));
+    my $res = h3_request(@req);
+    # curl that got no HTTP status at all (a QUIC handshake lost on a
+    # loaded machine) tries once more; what the tests assert is the reply
+    if (!$o{timeout} && !defined one($res)->{status}) {
+        diag("no reply over HTTP/3, once more: " . (one($res)->{error} // ''));
+        $res = h3_request(@req);
+    }
+    return $res;
 }
 
 sub proto_lines { return access_log_lines('proto.log') }
@@ -173,7 +181,9 @@ ok(@l == 6 && !(grep { !/ HTTP\/3\.0 200 \/listed$/ } @l), 'all six over HTTP/3'
         my $r = one(post(email => email('bad'), origin => $o));
         ok(($r->{status} // 0) == 403
            && (json_of($r)->{error}{code} // '') eq 'ForbiddenOrigin',
-           "Origin $o: 403 ForbiddenOrigin") or diag("status " . ($r->{status} // 'none'));
+           "Origin $o: 403 ForbiddenOrigin")
+            or diag("status " . ($r->{status} // 'none') . ", " . ($r->{error} // '')
+                    . " body " . ($r->{body} // ''));
     }
 }
 
