@@ -2,7 +2,7 @@
 # fuzz/fuzz_<name>.c, each with its seed corpus in fuzz/corpus/<name>/.
 #
 #   make fuzz                 builds every target, runs each FUZZ_SECONDS
-#                             (default 60) over a scratch copy of its corpus
+#                             (default 60; FUZZ_JOBS, 2, at a time) over a scratch copy of its corpus
 #                             (and fuzz/regress/<name>/, read only); fails on
 #                             any crash, leak, UBSan report, failed check or
 #                             hang; prints each target's exec count
@@ -47,39 +47,52 @@ $(FUZZ_BIN_DIR)/fuzz_%: fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard fuzz/*.h) \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -Ifuzz -o $@ $< $(CORE_SRCS) -lyajl -lidn2 -lcrypto
 
-# $(call fuzz_run,SECONDS): every target in turn; the summary at the end
+# $(call fuzz_run,SECONDS): every target, FUZZ_JOBS at a time (each
+# libFuzzer process is one thread: on two cores, two run side by side in
+# the time of one), then the summary
+FUZZ_JOBS ?= 2
+
 define fuzz_run
-	@set -u; failed=""; summary=""; \
+	@rm -f $(FUZZ_WORK)/*.result; mkdir -p $(FUZZ_WORK)
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) FUZZ_RUN_SECONDS=$(1) \
+	    $(addprefix fuzz-one-,$(FUZZ_TARGETS)) || true
+	@set -u; failed=""; printf "\n== fuzz summary\n"; \
 	for t in $(FUZZ_TARGETS); do \
-	    bin=$(FUZZ_BIN_DIR)/fuzz_$$t; work=$(FUZZ_WORK)/$$t; \
-	    out=$(FUZZ_OUT)/$$t; log=$(FUZZ_WORK)/$$t.log; \
-	    rm -rf $$work; mkdir -p $$work $$out; \
-	    if [ -d fuzz/corpus/$$t ]; then cp -p fuzz/corpus/$$t/* $$work/ 2>/dev/null || true; fi; \
-	    dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
-	    regress=; [ -d fuzz/regress/$$t ] && regress=fuzz/regress/$$t; \
-	    seeds=$$(ls $$work | wc -l); \
-	    echo "== fuzz_$$t: $(1) s over $$seeds seed(s) (log: $$log)"; \
-	    start=$$(date +%s); \
-	    $(FUZZ_ENV) $$bin -max_total_time=$(1) -print_final_stats=1 \
-	        -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) \
-	        -max_len=$(FUZZ_MAX_LEN) -artifact_prefix=$$out/ $$dict \
-	        $$work $$regress > $$log 2>&1 && rc=0 || rc=$$?; \
-	    secs=$$(( $$(date +%s) - start )); \
-	    execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -n 1); \
-	    cov=$$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9a-zA-Z]+' $$log | tail -n 1); \
-	    line="fuzz_$$t: $${execs:-?} execs in $$secs s ($${cov:-no stats}), exit $$rc"; \
-	    echo "   $$line"; summary="$$summary$$line\n"; \
-	    if [ $$rc != 0 ]; then \
-	        failed="$$failed $$t"; \
-	        grep -E "ERROR: |runtime error:|check failed|SUMMARY:|Test unit written|^    #[0-9]+ " $$log | head -n 40; \
-	    fi; \
+	    r=$(FUZZ_WORK)/$$t.result; \
+	    if [ -f $$r ]; then cat $$r; else echo "fuzz_$$t: did not run"; fi; \
+	    grep -q ', exit 0$$' $$r 2>/dev/null || failed="$$failed $$t"; \
 	done; \
-	printf "\n== fuzz summary\n%b" "$$summary"; \
 	if [ -n "$$failed" ]; then \
 	    echo "fuzz: FAILED:$$failed (inputs in $(FUZZ_OUT)/<target>/; make each a regression test in fuzz/regress/<target>/)"; \
 	    exit 1; \
 	fi
 endef
+
+# one target for FUZZ_RUN_SECONDS over a scratch copy of its corpus; the
+# result line in $(FUZZ_WORK)/<target>.result, what went wrong on stdout
+fuzz-one-%: $(FUZZ_BIN_DIR)/fuzz_%
+	@set -u; t=$*; \
+	bin=$(FUZZ_BIN_DIR)/fuzz_$$t; work=$(FUZZ_WORK)/$$t; \
+	out=$(FUZZ_OUT)/$$t; log=$(FUZZ_WORK)/$$t.log; \
+	rm -rf $$work; mkdir -p $$work $$out; \
+	if [ -d fuzz/corpus/$$t ]; then cp -p fuzz/corpus/$$t/* $$work/ 2>/dev/null || true; fi; \
+	dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
+	regress=; [ -d fuzz/regress/$$t ] && regress=fuzz/regress/$$t; \
+	seeds=$$(ls $$work | wc -l); \
+	echo "== fuzz_$$t: $(FUZZ_RUN_SECONDS) s over $$seeds seed(s) (log: $$log)"; \
+	start=$$(date +%s); \
+	$(FUZZ_ENV) $$bin -max_total_time=$(FUZZ_RUN_SECONDS) -print_final_stats=1 \
+	    -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) \
+	    -max_len=$(FUZZ_MAX_LEN) -artifact_prefix=$$out/ $$dict \
+	    $$work $$regress > $$log 2>&1 && rc=0 || rc=$$?; \
+	secs=$$(( $$(date +%s) - start )); \
+	execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -n 1); \
+	cov=$$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9a-zA-Z]+' $$log | tail -n 1); \
+	line="fuzz_$$t: $${execs:-?} execs in $$secs s ($${cov:-no stats}), exit $$rc"; \
+	echo "   $$line"; echo "$$line" > $(FUZZ_WORK)/$$t.result; \
+	if [ $$rc != 0 ]; then \
+	    grep -E "ERROR: |runtime error:|check failed|SUMMARY:|Test unit written|^    #[0-9]+ " $$log | head -n 40; \
+	fi
 
 fuzz: fuzz-build
 	$(call fuzz_run,$(FUZZ_SECONDS))

@@ -73,6 +73,7 @@ sub post {
 # every readable and writable mapping of a process, as one string
 sub memory_of {
     my ($pid) = @_;
+    no warnings 'portable';    # addresses over 32 bits
     open my $maps, '<', "/proc/$pid/maps" or return undef;
     open my $mem, '<:raw', "/proc/$pid/mem" or return undef;
     my $all = '';
@@ -161,8 +162,8 @@ stop_nginx();
 
 # nginx -T: the dump as printed
 my ($code, $out) = RVTest::run_cmd(
-    [RVTest::nginx_binary(), '-p', "$root/", '-c', RVTest::conf_file(), '-T'],
-    30, "$root/logs/nginx-T.out");
+    [RVTest::prefix_cmd(), RVTest::nginx_binary(), '-p', "$root/", '-c', RVTest::conf_file(), '-T'],
+    RVTest::startup_timeout() * 3, "$root/logs/nginx-T.out");
 is($code, 0, 'nginx -T succeeds');
 my $mask = '*' x length $Secret;
 ok(index($out, $Secret) < 0 && index($out, $Token) < 0,
