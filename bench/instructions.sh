@@ -68,7 +68,7 @@ for _ in $(seq 1 300); do
 done
 bench_wait_port $port
 
-cases=(module proxy return module2 proxy2 module3 module3-sm3)
+cases=(module proxy return module2 proxy2 module3 module3-sm3 modulef modulek)
 
 bench_check $port "${cases[@]/#//}"
 
@@ -132,6 +132,14 @@ python3 "$BENCH_DIR/callgrind.py" --requests "$n" --compare \
     "hmac-sha1:$run/callgrind.module.out" \
     "acs3-hmac-sha256:$run/callgrind.module3.out" \
     "acs3-hmac-sm3:$run/callgrind.module3-sm3.out" | tee -a "$run/report.md"
+
+echo
+echo "Credentials: inline, a credentials file, STS from a broker (steady state)" \
+    | tee -a "$run/report.md"
+python3 "$BENCH_DIR/callgrind.py" --requests "$n" --compare \
+    "inline:$run/callgrind.module.out" \
+    "credentials_file:$run/callgrind.modulef.out" \
+    "credentials_uri:$run/callgrind.modulek.out" | tee -a "$run/report.md"
 
 bench_cleanup_one "$vg"
 

@@ -38,6 +38,14 @@ BENCH_BODY2='Email=bench%40example.com%2Cother%40example.com'
 BENCH_API_JSON2='{"RequestId":"0EA54E99-DB48-4CE3-A099-6ED8E451B8AC","SuccessList":[{"Code":"Success","Message":"Success","Email":"bench@example.com"}],"FailList":[{"Code":"SendTokenQuotaExceeded","Message":"The daily quota of verification emails for this address is exceeded.","Email":"other@example.com"}]}'
 BENCH_REPLY_JSON2='{"ok":true,"requestId":"0EA54E99-DB48-4CE3-A099-6ED8E451B8AC","sent":["bench@example.com"],"failed":[{"email":"other@example.com","code":"SendTokenQuotaExceeded","message":"The daily quota of verification emails for this address is exceeded."}]}'
 
+# keyless credentials (issue #15: "no cost per request against the
+# credentials file"): /modulek takes STS credentials from a broker
+# (resend_verify_credentials uri), the fast responder's /creds, which says
+# they expire in 6 hours, so a run sees one fetch; /modulef reads the
+# AccessKey from a credentials file.  Fake credentials, as everywhere here.
+BENCH_CREDS_FILE=$BENCH_RUN/aliyun-credentials
+BENCH_CREDS_JSON='{"Code":"Success","AccessKeyId":"STS.BenchOnlyKey0002","AccessKeySecret":"BenchOnlyStsSecret0123456789","SecurityToken":"BenchOnlyToken0123456789abcdefghijklmnopqrstuvwxyz","Expiration":"'$(date -u -d '+6 hours' +%Y-%m-%dT%H:%M:%SZ)'","LastUpdated":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'"}'
+
 # the form a case posts: bench_body URL-OR-PATH
 bench_body() {
     case "$1" in
@@ -171,6 +179,14 @@ END
 # the three locations compared: the module, plain proxy_pass of the same
 # POST to the same upstream, return 200 of the module's reply
 bench_locations() {
+    # fake credentials, readable by the workers (who look at it once a
+    # second), as in production: 0640, the workers' group (nobody's, as
+    # root; else the file is ours anyway)
+    mkdir -p "$(dirname "$BENCH_CREDS_FILE")"
+    printf 'access_key_id = %s\naccess_key_secret = %s\n' \
+        "$BENCH_KEY_ID" "$BENCH_KEY_SECRET" > "$BENCH_CREDS_FILE"
+    chmod 0640 "$BENCH_CREDS_FILE"
+    [ "$(id -u)" != 0 ] || chgrp nogroup "$BENCH_CREDS_FILE"
     cat <<END
         location = /module {
             resend_verify                    /.domain-api;
@@ -221,6 +237,25 @@ bench_locations() {
             resend_verify_signature          acs3-hmac-sha256;
         }
 
+        # the same call with the AccessKey of a credentials file, and with
+        # STS credentials of a broker (kept in the credentials zone)
+        location = /modulef {
+            resend_verify                    /.domain-api;
+            resend_verify_credentials_file   $BENCH_CREDS_FILE;
+        }
+
+        location = /modulek {
+            resend_verify                    /.domain-api;
+            resend_verify_credentials        uri /.creds;
+        }
+
+        location = /.creds {
+            internal;
+            proxy_pass          http://responder/creds;
+            proxy_http_version  1.1;
+            proxy_set_header    Connection "";
+        }
+
         location = /module2 {
             resend_verify                    /.domain-api2;
             resend_verify_access_key_id      $BENCH_KEY_ID;
@@ -258,6 +293,7 @@ bench_check() {
                    --data-raw "$(bench_body "$path")" "http://127.0.0.1:$port$path")
         case "$path:$out" in
             /module:"$BENCH_REPLY_JSON 200"|/module3:"$BENCH_REPLY_JSON 200"|/module3-sm3:"$BENCH_REPLY_JSON 200") ;;
+            /modulef:"$BENCH_REPLY_JSON 200"|/modulek:"$BENCH_REPLY_JSON 200") ;;
             /module2:"$BENCH_REPLY_JSON2 200") ;;
             /module*) echo "bench: $path answered: $out" >&2; exit 1 ;;
             *:*'"ok":true'*' 200'|*:*'"SuccessList"'*' 200') ;;
@@ -310,6 +346,12 @@ $(bench_http_common "$dir")
         location = /two {
             default_type  "application/json;charset=utf-8";
             return 200 '$BENCH_API_JSON2';
+        }
+
+        location = /creds {
+            access_log    $dir/logs/creds.log;
+            default_type  "application/json;charset=utf-8";
+            return 200 '$BENCH_CREDS_JSON';
         }
     }
 }

@@ -59,6 +59,8 @@ NAMES = {
     'module': 'module (`resend_verify`)',
     'module3': 'module, `resend_verify_signature acs3-hmac-sha256`',
     'module3-sm3': 'module, `resend_verify_signature acs3-hmac-sm3`',
+    'modulef': 'module, `resend_verify_credentials_file`',
+    'modulek': 'module, `resend_verify_credentials uri` (STS, steady state)',
     'proxy': 'plain `proxy_pass`',
     'return': '`return 200`',
 }
@@ -122,7 +124,8 @@ def throughput_table(args, cases, sfx, title):
           '| req/s at 1 busy core (1/CPU) | worker busy | worker waited '
           '| responder busy | CPU 0 / CPU 1 busy (all processes) |')
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-    for c in ('module', 'module3', 'module3-sm3', 'proxy', 'return'):
+    for c in ('module', 'modulef', 'modulek', 'module3', 'module3-sm3',
+              'proxy', 'return'):
         if c + sfx not in cases or (sfx and c.startswith('module3')):
             continue
         rs = cases[c + sfx]
@@ -151,6 +154,15 @@ def throughput_table(args, cases, sfx, title):
               f'| {busy * 100:.0f} % | {wait * 100:.0f} % '
               f'| {rbusy * 100:.0f} % | {cpus(rs)} |')
     print()
+    if sfx == '' and 'modulef' in cases and 'modulek' in cases:
+        pr = paired_ratios(cases, 'modulek', 'modulef', rps)
+        pc = paired_ratios(cases, 'modulek', 'modulef',
+                           lambda r: r['cpu_ns_0'] / r['requests'])
+        print(f'keyless credentials (a broker, steady state) against the '
+              f'credentials file, paired by round: req/s {med(pr):.3f}× '
+              f'({min(pr):.3f}..{max(pr):.3f}), worker CPU per request '
+              f'{med(pc):.3f}× ({min(pc):.3f}..{max(pc):.3f})')
+        print()
     if 'module' + sfx in cases and base:
         goal = 0.95 if sfx == '' else 0.9
         x = med([rps(r) for r in cases['module' + sfx]]) / base_rps

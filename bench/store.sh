@@ -2,7 +2,9 @@
 # The fleet store's cost: req/s, p99 and the nginx worker's CPU per request
 # of the module with the limit in the node's zone (/zone), with the limit in
 # a Redis on loopback (/store: one EVALSHA per request, kept-alive), and of
-# plain proxy_pass of the same POST (/proxy), in one run, interleaved over
+# the zone's path with a second upstream call made by nginx's own mirror
+# module (/mirror: the least a call through nginx's upstream machinery
+# costs), and plain proxy_pass of the same POST (/proxy), in one run, interleaved over
 # several rounds.  Every request names a new address (post-unique.lua), so
 # the limit's whole path runs each time.  One nginx worker on CPU 0; wrk,
 # the responder and redis-server on CPU 1.
@@ -70,6 +72,7 @@ $(bench_http_common "$run/front")
 
     resend_verify_limit_zone zone=bz:64m cooldown=1s budget=1000000000/1h;
     resend_verify_limit_zone zone=bs:64m cooldown=1s budget=1000000000/1h;
+    resend_verify_limit_zone zone=bm:64m cooldown=1s budget=1000000000/1h;
 
     upstream responder {
         server 127.0.0.1:$rport;
@@ -100,6 +103,25 @@ $(bench_http_common "$run/front")
             resend_verify_limit              zone=bs store=/.store;
         }
 
+        # the zone's path and a second upstream call made by nginx itself
+        # (the mirror module: a subrequest to a proxy_pass location, per
+        # request): what any store call through nginx's upstream machinery
+        # costs at the least, next to the module's store call
+        location = /mirror {
+            resend_verify                    /.domain-api;
+            resend_verify_access_key_id      $BENCH_KEY_ID;
+            resend_verify_access_key_secret  $BENCH_KEY_SECRET;
+            resend_verify_limit              zone=bm;
+            mirror                           /.mirror;
+        }
+
+        location = /.mirror {
+            internal;
+            proxy_pass          http://responder/;
+            proxy_http_version  1.1;
+            proxy_set_header    Connection "";
+        }
+
         location = /.store {
             internal;
             resend_verify_redis_pass         store;
@@ -126,24 +148,24 @@ END
 bench_nginx_start "$run/front" $port
 worker=$bench_worker
 
-bench_check $port /zone /store /proxy
+bench_check $port /zone /store /mirror /proxy
 
-echo "store: $rounds rounds x 3 cases x ${secs}s, $conns connections, 1 worker (CPU $BENCH_CPU_NGINX), wrk -t1 + responder + redis-server on CPU $BENCH_CPU_LOAD"
+echo "store: $rounds rounds x 4 cases x ${secs}s, $conns connections, 1 worker (CPU $BENCH_CPU_NGINX), wrk -t1 + responder + redis-server on CPU $BENCH_CPU_LOAD"
 bench_machine
 echo "redis:   $(redis-server --version | awk '{ print $3 }')"
 
-for c in zone store proxy; do
+for c in zone store mirror proxy; do
     BENCH_WRK_SCRIPT=post-unique.lua \
         bench_wrk "http://127.0.0.1:$port/$c" "$conns" 2 5 "$worker" "$responder" "$redis" > /dev/null
 done
 
 results=$run/results.txt
 : > "$results"
-cases=(zone store proxy)
+cases=(zone store mirror proxy)
 
 for ((r = 1; r <= rounds; r++)); do
-    for ((k = 0; k < 3; k++)); do
-        c=${cases[$(( (k + r - 1) % 3 ))]}
+    for ((k = 0; k < ${#cases[@]}; k++)); do
+        c=${cases[$(( (k + r - 1) % ${#cases[@]} ))]}
         line=$(BENCH_WRK_SCRIPT=post-unique.lua \
                bench_wrk "http://127.0.0.1:$port/$c" "$conns" "$secs" 5 "$worker" "$responder" "$redis")
         echo "round=$r case=$c $line" >> "$results"
@@ -163,16 +185,22 @@ for line in open(sys.argv[1]):
 def rps(r): return r['requests'] / (r['duration_us'] / 1e6)
 def cpu(r): return r['cpu_ns_0'] / r['requests'] / 1000
 med = statistics.median
-print('| case | req/s | p99 ms | worker CPU µs/req | errors |')
+def us(r, i): return int(r[i]) * 1e6 / int(r['clk_tck']) / r['requests']
+print('| case | req/s | p99 ms | worker CPU µs/req (user + sys) | errors |')
 print('|---|---|---|---|---|')
-for c in ('zone', 'store', 'proxy'):
+for c in ('zone', 'store', 'mirror', 'proxy'):
     rs = rows.get(c, [])
     if not rs: continue
     errs = sum(r['errors_connect'] + r['errors_read'] + r['errors_write'] + r['errors_status'] + r['errors_timeout'] for r in rs)
-    print(f"| {c} | {med([rps(r) for r in rs]):.0f} | {med([r['p99_us'] for r in rs]) / 1000:.2f} | {med([cpu(r) for r in rs]):.1f} | {errs} |")
+    print(f"| {c} | {med([rps(r) for r in rs]):.0f} | {med([r['p99_us'] for r in rs]) / 1000:.2f} | {med([cpu(r) for r in rs]):.1f} ({med([us(r, 'utime_ticks') for r in rs]):.1f} + {med([us(r, 'stime_ticks') for r in rs]):.1f}) | {errs} |")
 z = {r['round']: r for r in rows['zone']}
 ratios = [rps(r) / rps(z[r['round']]) for r in rows['store']]
 print(f"\nstore/zone req/s, paired by round: median {med(ratios):.3f}x (min {min(ratios):.3f}, max {max(ratios):.3f}); target >= 0.7x")
+m = {r['round']: r for r in rows['mirror']}
+extra = lambda c: med([cpu(r) - cpu(z[r['round']]) for r in rows[c]])
+print(f"worker CPU per request over the zone's path, paired by round: the store call {extra('store'):.1f} µs, "
+      f"nginx's own second upstream call (mirror) {extra('mirror'):.1f} µs; "
+      f"store/mirror req/s {med([rps(r) / rps(m[r['round']]) for r in rows['store']]):.3f}x")
 p = {r['round']: r for r in rows['proxy']}
 print(f"store/proxy_pass req/s: {med([rps(r) / rps(p[r['round']]) for r in rows['store']]):.3f}x, zone/proxy_pass: {med([rps(r) / rps(p[r['round']]) for r in rows['zone']]):.3f}x")
 PY

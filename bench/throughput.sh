@@ -5,7 +5,8 @@
 # and the canned responder (an nginx "return 200") on CPU 1.  Two
 # workloads: one address, detail off (module, proxy, return), and two
 # addresses, detail on, max_emails 10, a reply with both lists (module2,
-# proxy2, return2).
+# proxy2, return2).  BENCH_CASES="module modulef modulek proxy" measures
+# the credentials: inline, a credentials file, STS from a broker.
 #
 #   BENCH_ROUNDS=5 BENCH_DURATION=10 BENCH_CONNECTIONS=64 \
 #   BENCH_CASES="module proxy return module2 proxy2 return2" bench/throughput.sh
@@ -61,6 +62,9 @@ done
 
 errlog=$(grep -c . "$run/front/logs/error.log" || true)
 echo "nginx error log lines: $errlog"
+case " ${cases[*]} " in
+    *" modulek "*) echo "credentials fetched from the broker: $(grep -c . "$run/responder/logs/creds.log" 2>/dev/null || echo 0) time(s) in the whole run" ;;
+esac
 
 python3 "$BENCH_DIR/report.py" throughput "$results" --error-log-lines "$errlog" \
     | tee "$run/report.md"
