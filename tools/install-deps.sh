@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 pkgs="gcc make perl nginx nginx-dev libyajl-dev libidn2-dev libssl-dev libpcre2-dev
       zlib1g-dev libtest-base-perl libwww-perl libhttp-daemon-perl
       libtext-diff-perl ca-certificates clang libclang-rt-14-dev
-      dpkg-dev debootstrap redis-server openssl libio-socket-ssl-perl ${RESEND_VERIFY_EXTRA_PKGS:-}"
+      dpkg-dev debootstrap redis-server openssl libio-socket-ssl-perl gdb ${RESEND_VERIFY_EXTRA_PKGS:-}"
 
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
