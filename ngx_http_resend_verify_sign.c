@@ -523,8 +523,9 @@ rv_format_timestamp(time_t t, unsigned char *buf)
 
 
 /*
- * Nonces are 128 random bits each, drawn from a buffer that RAND_bytes()
- * fills 4 KiB at a time: one call for 256 nonces.  A process that forks
+ * Random bytes (nonces of 128 bits, RequestIds, the store's reservation
+ * marks) are drawn from a buffer that RAND_bytes() fills 4 KiB at a
+ * time: one call for 256 nonces.  A process that forks
  * must call rv_nonce_reset() in the child, or parent and child would
  * share the bytes left in the buffer.
  */
@@ -535,29 +536,79 @@ static unsigned char  rv_nonce_pool[RV_NONCE_POOL];
 static size_t         rv_nonce_left;
 
 
-int
-rv_make_nonce(unsigned char *buf)
+/* len bytes of the pool, used once: the caller wipes them when done */
+
+static unsigned char *
+rv_random_take(size_t len)
 {
     unsigned char  *rnd;
 
-    if (rv_nonce_left < RV_NONCE_LEN / 2) {
+    if (len > RV_NONCE_POOL) {
+        return NULL;
+    }
+
+    if (rv_nonce_left < len) {
         if (RAND_bytes(rv_nonce_pool, RV_NONCE_POOL) != 1) {
-            return -1;
+            return NULL;
         }
 
         rv_nonce_left = RV_NONCE_POOL;
     }
 
     rnd = rv_nonce_pool + RV_NONCE_POOL - rv_nonce_left;
+    rv_nonce_left -= len;
+
+    return rnd;
+}
+
+
+int
+rv_random(unsigned char *buf, size_t len)
+{
+    unsigned char  *rnd;
+
+    rnd = rv_random_take(len);
+    if (rnd == NULL) {
+        return -1;
+    }
+
+    memcpy(buf, rnd, len);
+    OPENSSL_cleanse(rnd, len);
+
+    return 0;
+}
+
+
+int
+rv_make_nonce(unsigned char *buf)
+{
+    unsigned char  *rnd;
+
+    rnd = rv_random_take(RV_NONCE_LEN / 2);
+    if (rnd == NULL) {
+        return -1;
+    }
 
     (void) rv_hex_lower(buf, rnd, RV_NONCE_LEN / 2);
 
-    /* a nonce's bytes are used once */
-
     OPENSSL_cleanse(rnd, RV_NONCE_LEN / 2);
-    rv_nonce_left -= RV_NONCE_LEN / 2;
 
     return 0;
+}
+
+
+/* SHA-256 of a short string, without an EVP context per call */
+
+void
+rv_sha256(const unsigned char *data, size_t len, unsigned char *md)
+{
+    SHA256_CTX  ctx;
+
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, data, len);
+    SHA256_Final(md, &ctx);
+
+    OPENSSL_cleanse(&ctx, sizeof(SHA256_CTX));
 }
 
 
@@ -574,7 +625,7 @@ rv_make_request_id(unsigned char *buf)
 
     static const char  hex[] = "0123456789ABCDEF";
 
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+    if (rv_random(rnd, sizeof(rnd)) != 0) {
         return -1;
     }
 

@@ -83,7 +83,9 @@ void rv_hmac_key_wipe(rv_hmac_key_t *key);
 void rv_hmac_sha1_base64(const rv_hmac_key_t *key,
     const unsigned char *data, size_t len, unsigned char *out);
 
+void rv_sha256(const unsigned char *data, size_t len, unsigned char *md);
 void rv_format_timestamp(time_t t, unsigned char *buf);
+int rv_random(unsigned char *buf, size_t len);
 int rv_make_nonce(unsigned char *buf);
 int rv_make_request_id(unsigned char *buf);
 void rv_nonce_reset(void);

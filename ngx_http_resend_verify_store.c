@@ -21,10 +21,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/rand.h>
-
 #include "ngx_http_resend_verify_module.h"
 #include "ngx_http_resend_verify_store.h"
+#include "ngx_http_resend_verify_sign.h"
 #include "ngx_http_resend_verify_subrequest.h"
 #include "ngx_http_resend_verify_send.h"
 
@@ -483,7 +482,7 @@ ngx_http_resend_verify_store_token(u_char *token)
     ngx_uint_t   i;
     uint32_t     v;
 
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+    if (rv_random(raw, sizeof(raw)) != 0) {
         for (i = 0; i < sizeof(raw); i += 4) {
             v = (uint32_t) ngx_random() ^ (uint32_t) ngx_current_msec;
             ngx_memcpy(raw + i, &v, 4);

@@ -394,6 +394,49 @@ test_timestamp_nonce(void)
 
         ok(!dup, "600 nonces, across two refills of the buffer, all differ");
     }
+
+    {
+        int            j, dup, zero;
+        unsigned char  r1[33], r2[33], big[4097], md[32];
+
+        static const unsigned char  abc[32] = {
+            0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+            0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+            0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+            0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad
+        };
+
+        /* odd lengths, across a refill: never the same bytes twice */
+
+        dup = 0;
+
+        for (j = 0; j < 300; j++) {
+            if (rv_random(r1, sizeof(r1)) != 0
+                || rv_random(r2, sizeof(r2)) != 0)
+            {
+                dup = 1;
+                break;
+            }
+
+            dup |= memcmp(r1, r2, sizeof(r1)) == 0;
+        }
+
+        ok(!dup, "rv_random: 600 draws of 33 bytes, across refills, all differ");
+        ok(rv_random(big, 4096) == 0, "rv_random: a whole buffer");
+
+        zero = 1;
+
+        for (j = 0; j < 4096; j++) {
+            zero &= big[j] == 0;
+        }
+
+        ok(!zero, "rv_random: a whole buffer is not zeros");
+        ok(rv_random(big, 4097) == -1, "rv_random: more than a buffer is refused");
+        ok(rv_random(md, 0) == 0, "rv_random: nothing");
+
+        rv_sha256((const unsigned char *) "abc", 3, md);
+        ok(memcmp(md, abc, 32) == 0, "rv_sha256: the FIPS 180-2 \"abc\" vector");
+    }
 }
 
 
