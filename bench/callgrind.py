@@ -24,6 +24,7 @@ request has it).
 """
 
 import argparse
+import os
 import re
 import sys
 
@@ -190,15 +191,30 @@ def compare(n, pairs):
         sign = (p.incl('rv_rpc_sign') + p.incl('rv_acs3_sign')) / n
         rows.append((name, p.summary / n, p.own() / n, sign))
     print()
-    print(f'Per request, by signature (callgrind, {n} requests each):')
+    print(f'Per request, case by case (callgrind, {n} requests each):')
     print()
-    print('| resend_verify_signature | whole request | the module\'s own code '
+    print('| case | whole request | the module\'s own code '
           '| the signer alone | vs the first: whole request |')
     print('|---|---:|---:|---:|---:|')
     base = rows[0][1]
     for name, tot, own, sign in rows:
         print(f'| `{name}` | {tot:,.0f} | {own:,.0f} | {sign:,.0f} '
               f'| {tot - base:+,.0f} ({tot / base:.3f}×) |')
+    if len(pairs) == 2:
+        # where the second case's extra instructions are: self cost of
+        # each function, per request, the largest differences
+        a, b = (Profile(pair.split(':', 1)[1]) for pair in pairs)
+        keys = set(a.self_cost) | set(b.self_cost)
+        diff = sorted(((b.self_cost.get(k, 0) - a.self_cost.get(k, 0)) / n, k)
+                      for k in keys)
+        print()
+        print(f'The functions that make the difference (self cost per request, '
+              f'`{rows[1][0]}` minus `{rows[0][0]}`):')
+        print()
+        print('| function | object | difference |')
+        print('|---|---|---:|')
+        for d, (ob, fn) in reversed(diff[-25:]):
+            print(f'| {fn} | {os.path.basename(ob or "?")} | {d:+,.0f} |')
 
 
 def main():

@@ -5,7 +5,10 @@
 // that every answer is a 200.
 //
 //   node bench/client.js --url http://127.0.0.1:3086/module --requests 2000 \
-//       [--concurrency 1] [--timeout 60]
+//       [--concurrency 1] [--timeout 60] [--unique 1]
+//
+// --unique 1: each request names a new address (Email=b<n>%40example.com),
+// so that a limit's whole path runs every time.
 
 const http = require('http');
 
@@ -18,7 +21,8 @@ const url = new URL(args.url);
 const total = Number(args.requests || 1);
 const concurrency = Number(args.concurrency || 1);
 const timeout = Number(args.timeout || 120) * 1000;
-const body = Buffer.from(args.body || 'Email=bench%40example.com');
+const fixed = Buffer.from(args.body || 'Email=bench%40example.com');
+const unique = args.unique === '1';
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
 let started = 0;
@@ -33,6 +37,7 @@ setTimeout(() => {
 function one() {
   if (started >= total) return;
   started++;
+  const body = unique ? Buffer.from(`Email=b${started}-${process.pid}%40example.com`) : fixed;
   const req = http.request({
     host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
     agent,

@@ -204,3 +204,46 @@ print(f"worker CPU per request over the zone's path, paired by round: the store 
 p = {r['round']: r for r in rows['proxy']}
 print(f"store/proxy_pass req/s: {med([rps(r) / rps(p[r['round']]) for r in rows['store']]):.3f}x, zone/proxy_pass: {med([rps(r) / rps(p[r['round']]) for r in rows['zone']]):.3f}x")
 PY
+
+# The same two paths in instructions (callgrind: deterministic, whatever the
+# machine does meanwhile): a copy of the front nginx as one process under
+# callgrind, 200 warm-up and BENCH_REQUESTS (1,000) counted requests to
+# /zone and to /store, each naming a new address
+if command -v valgrind > /dev/null 2>&1 && [ "${BENCH_STORE_CALLGRIND:-1}" = 1 ]; then
+    cport=$((port + 3))
+    bench_port_free $cport
+    n=${BENCH_REQUESTS:-1000}
+    mkdir -p "$run/cg/logs" "$run/cg/tmp"
+    sed -e "s|^worker_processes .*|master_process off;\nworker_processes 1;|" \
+        -e "s|listen       127.0.0.1:$port |listen       127.0.0.1:$cport |" \
+        -e "s|$run/front/nginx.pid|$run/cg/nginx.pid|" \
+        -e "s|$run/front/logs/error.log|$run/cg/logs/error.log|" \
+        "$run/front/nginx.conf" > "$run/cg/nginx.conf"
+    taskset -c "$BENCH_CPU_NGINX" valgrind --tool=callgrind --dump-instr=no \
+        --callgrind-out-file="$run/cg/callgrind.out" \
+        "$BENCH_NGINX" -p "$run/front" -e "$run/cg/logs/error.log" \
+        -c "$run/cg/nginx.conf" > "$run/cg/valgrind.log" 2>&1 &
+    vg=$!
+    bench_pids+=("$vg")
+    bench_wait_port $cport
+    for c in zone store; do
+        timeout 600 taskset -c "$BENCH_CPU_LOAD" node "$BENCH_DIR/client.js" \
+            --url "http://127.0.0.1:$cport/$c" --requests 200 --unique 1 --timeout 590 > /dev/null
+        callgrind_control -z "$vg" > /dev/null 2>&1
+        timeout 900 taskset -c "$BENCH_CPU_LOAD" node "$BENCH_DIR/client.js" \
+            --url "http://127.0.0.1:$cport/$c" --requests "$n" --unique 1 --timeout 890 > /dev/null
+        callgrind_control -d "$c" "$vg" > /dev/null 2>&1
+    done
+    i=0
+    for c in zone store; do
+        i=$((i + 1))
+        mv "$run/cg/callgrind.out.$i" "$run/cg/callgrind.$c.out"
+    done
+    bench_cleanup_one "$vg"
+    echo
+    echo "Instructions per request (callgrind, $n requests each, one at a time, a new address each):" \
+        | tee -a "$run/report.md"
+    python3 "$BENCH_DIR/callgrind.py" --requests "$n" --compare \
+        "zone:$run/cg/callgrind.zone.out" "store:$run/cg/callgrind.store.out" \
+        | tee -a "$run/report.md"
+fi
