@@ -76,6 +76,8 @@ typedef struct {
 } ngx_http_resend_verify_limit_ctx_t;
 
 
+static u_char *ngx_http_resend_verify_limit_digests(ngx_http_request_t *r,
+    rv_str_t *emails, ngx_uint_t n);
 static ngx_int_t ngx_http_resend_verify_limit_hash(ngx_http_request_t *r,
     rv_str_t *email, u_char *md);
 static ngx_http_resend_verify_limit_node_t *
@@ -120,19 +122,9 @@ ngx_http_resend_verify_limit_acquire(ngx_http_request_t *r,
         return RV_OK;
     }
 
-    /* the digests first: no hashing while the zone is locked */
-
-    md = ngx_pnalloc(r->pool, n * NGX_HTTP_RV_LIMIT_MD_LEN);
+    md = ngx_http_resend_verify_limit_digests(r, emails, n);
     if (md == NULL) {
         return RV_ERR_INTERNAL;
-    }
-
-    for (i = 0; i < n; i++) {
-        key = md + i * NGX_HTTP_RV_LIMIT_MD_LEN;
-
-        if (ngx_http_resend_verify_limit_hash(r, &emails[i], key) != NGX_OK) {
-            return RV_ERR_INTERNAL;
-        }
     }
 
     ctx = zone->data;
@@ -341,6 +333,36 @@ ngx_http_resend_verify_limit_release(ngx_http_request_t *r,
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "resend_verify limit \"%V\": %ui released",
                    &zone->shm.name, released);
+}
+
+
+/*
+ * The digests of n addresses, one after the other, made before the zone
+ * is locked: no hashing while it is.
+ */
+
+static u_char *
+ngx_http_resend_verify_limit_digests(ngx_http_request_t *r, rv_str_t *emails,
+    ngx_uint_t n)
+{
+    u_char      *md;
+    ngx_uint_t   i;
+
+    md = ngx_pnalloc(r->pool, n * NGX_HTTP_RV_LIMIT_MD_LEN);
+    if (md == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_resend_verify_limit_hash(r, &emails[i],
+                                              md + i * NGX_HTTP_RV_LIMIT_MD_LEN)
+            != NGX_OK)
+        {
+            return NULL;
+        }
+    }
+
+    return md;
 }
 
 
@@ -909,26 +931,32 @@ ngx_http_resend_verify_limit_peek(ngx_http_request_t *r,
     ngx_shm_zone_t *zone, rv_str_t *emails, ngx_uint_t n,
     time_t *retry_after)
 {
-    u_char                               md[NGX_HTTP_RV_LIMIT_MD_LEN];
-    ngx_msec_t                           now, left, ms;
-    ngx_uint_t                           i;
-    ngx_http_resend_verify_limit_ctx_t  *ctx;
-    ngx_http_resend_verify_limit_node_t *ln;
+    u_char                               *md;
+    ngx_msec_t                            now, left, ms;
+    ngx_uint_t                            i;
+    ngx_http_resend_verify_limit_ctx_t   *ctx;
+    ngx_http_resend_verify_limit_node_t  *ln;
 
     *retry_after = 0;
+
+    if (n == 0) {
+        return RV_OK;
+    }
+
+    md = ngx_http_resend_verify_limit_digests(r, emails, n);
+    if (md == NULL) {
+        return RV_ERR_INTERNAL;
+    }
 
     ctx = zone->data;
     now = ngx_current_msec;
     left = 0;
 
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
     for (i = 0; i < n; i++) {
-        if (ngx_http_resend_verify_limit_hash(r, &emails[i], md) != NGX_OK) {
-            return RV_ERR_INTERNAL;
-        }
-
-        ngx_shmtx_lock(&ctx->shpool->mutex);
-
-        ln = ngx_http_resend_verify_limit_lookup(ctx, md);
+        ln = ngx_http_resend_verify_limit_lookup(ctx,
+                                             md + i * NGX_HTTP_RV_LIMIT_MD_LEN);
 
         if (ln) {
             ms = ngx_http_resend_verify_limit_elapsed(now, ln->last);
@@ -937,9 +965,9 @@ ngx_http_resend_verify_limit_peek(ngx_http_request_t *r,
                 left = ctx->cooldown - ms;
             }
         }
-
-        ngx_shmtx_unlock(&ctx->shpool->mutex);
     }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     if (left == 0) {
         return RV_OK;
@@ -970,18 +998,9 @@ ngx_http_resend_verify_limit_record(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    md = ngx_pnalloc(r->pool, n * NGX_HTTP_RV_LIMIT_MD_LEN);
+    md = ngx_http_resend_verify_limit_digests(r, emails, n);
     if (md == NULL) {
         return NGX_ERROR;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (ngx_http_resend_verify_limit_hash(r, &emails[i],
-                                        md + i * NGX_HTTP_RV_LIMIT_MD_LEN)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
     }
 
     ctx = zone->data;
