@@ -21,8 +21,12 @@ my $gdb = RVTest::find_in_path('gdb')
     or plan skip_all => 'gdb is not installed (tools/install-deps.sh installs it)';
 my $Redis = RVRedis::redis_server()
     or plan skip_all => 'redis-server is not installed (tools/install-deps.sh)';
-plan skip_all => 'gdb cannot run nginx here: ' . (`$gdb -q -batch -ex 'python import gdb' 2>&1` || '')
+plan skip_all => "gdb has no Python: $gdb"
     unless system("$gdb -q -batch -ex 'python import gdb' >/dev/null 2>&1") == 0;
+# (ptrace may be refused in a container)
+my $can = `$gdb -q -batch -ex run --args /bin/true 2>&1`;
+plan skip_all => "gdb cannot run a program here: $can"
+    unless $can =~ /exited normally/;
 
 plan tests => 8;
 
