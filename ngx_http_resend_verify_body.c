@@ -1112,10 +1112,7 @@ static rv_err_t
 rv_parse_json(rv_input_t *in, const unsigned char *body, size_t len,
     rv_pool_t *pool)
 {
-    void         *af;
-    rv_json_t     js;
-    yajl_handle   h;
-    yajl_status   st;
+    rv_json_t  js;
 
     /* yajl checks the raw strings too, but not in our words */
 
@@ -1129,42 +1126,18 @@ rv_parse_json(rv_input_t *in, const unsigned char *body, size_t len,
     js.pool = pool;
     js.rc = RV_ERR_BAD_BODY;
 
-    af = rv_yajl_funcs(pool);
-    if (af == NULL) {
-        return RV_ERR_INTERNAL;
-    }
+    switch (rv_yajl_parse(pool, &rv_json_callbacks, &js, body, len)) {
 
-    h = yajl_alloc(&rv_json_callbacks, af, &js);
-    if (h == NULL) {
-        return RV_ERR_INTERNAL;
-    }
+    case RV_YAJL_OK:
+        return RV_OK;
 
-    /*
-     * yajl's defaults are what we want, and are said here so that they
-     * stay: no comments, strings checked, one value and nothing after it
-     */
-
-    yajl_config(h, yajl_allow_comments, 0);
-    yajl_config(h, yajl_dont_validate_strings, 0);
-    yajl_config(h, yajl_allow_trailing_garbage, 0);
-    yajl_config(h, yajl_allow_multiple_values, 0);
-    yajl_config(h, yajl_allow_partial_values, 0);
-
-    st = yajl_parse(h, body, len);
-
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(h);
-    }
-
-    yajl_free(h);
-
-    if (st == yajl_status_client_canceled) {
+    case RV_YAJL_CANCELED:
         return js.rc;
-    }
 
-    if (st != yajl_status_ok) {
+    case RV_YAJL_NOMEM:
+        return RV_ERR_INTERNAL;
+
+    default:
         return RV_ERR_BAD_BODY;
     }
-
-    return RV_OK;
 }

@@ -241,6 +241,51 @@ rv_yajl_funcs(rv_pool_t *pool)
 }
 
 
+/*
+ * One JSON text through yajl and the callbacks, with yajl's strict
+ * defaults said here so that they stay: no comments, strings checked, one
+ * value and nothing after it.  RV_YAJL_OK, RV_YAJL_CANCELED (a callback
+ * said no), RV_YAJL_BAD (not one JSON value), RV_YAJL_NOMEM.
+ */
+
+int
+rv_yajl_parse(rv_pool_t *pool, const void *callbacks, void *ctx,
+    const unsigned char *p, size_t len)
+{
+    void         *af;
+    yajl_handle   h;
+    yajl_status   st;
+
+    af = rv_yajl_funcs(pool);
+    if (af == NULL) {
+        return RV_YAJL_NOMEM;
+    }
+
+    h = yajl_alloc(callbacks, af, ctx);
+    if (h == NULL) {
+        return RV_YAJL_NOMEM;
+    }
+
+    yajl_config(h, yajl_allow_comments, 0);
+    yajl_config(h, yajl_dont_validate_strings, 0);
+    yajl_config(h, yajl_allow_trailing_garbage, 0);
+    yajl_config(h, yajl_allow_multiple_values, 0);
+    yajl_config(h, yajl_allow_partial_values, 0);
+
+    st = yajl_parse(h, p, len);
+
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(h);
+    }
+
+    yajl_free(h);
+
+    return st == yajl_status_ok ? RV_YAJL_OK
+           : st == yajl_status_client_canceled ? RV_YAJL_CANCELED
+           : RV_YAJL_BAD;
+}
+
+
 /* the upstream reply */
 
 typedef enum {
@@ -633,9 +678,6 @@ rv_reply_parse(const unsigned char *p, size_t len, rv_pool_t *pool,
     rv_parse_t    ps;
     rv_pool_t     scratch;
     rv_arena_t    arena;
-    yajl_handle   h;
-    yajl_status   st;
-    void         *af;
     uint64_t      buf[RV_PARSE_ARENA / sizeof(uint64_t)];
 
     memset(reply, 0, sizeof(rv_reply_t));
@@ -653,25 +695,10 @@ rv_reply_parse(const unsigned char *p, size_t len, rv_pool_t *pool,
     scratch.alloc = rv_arena_alloc;
     scratch.pool = &arena;
 
-    af = rv_yajl_funcs(&scratch);
-    if (af == NULL) {
-        return -1;
-    }
-
-    h = yajl_alloc(&rv_parse_callbacks, af, &ps);
-    if (h == NULL) {
-        return -1;
-    }
-
-    st = yajl_parse(h, p, len);
-
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(h);
-    }
-
-    yajl_free(h);
-
-    if (st != yajl_status_ok || !ps.started) {
+    if (rv_yajl_parse(&scratch, &rv_parse_callbacks, &ps, p, len)
+        != RV_YAJL_OK
+        || !ps.started)
+    {
         return -1;
     }
 

@@ -58,5 +58,14 @@ const char *rv_err_result(rv_err_t err);
 
 void *rv_yajl_funcs(rv_pool_t *pool);
 
+#define RV_YAJL_OK        0
+#define RV_YAJL_CANCELED  1
+#define RV_YAJL_BAD       -1
+#define RV_YAJL_NOMEM     -2
+
+/* callbacks: a const yajl_callbacks * (yajl's types stay out of here) */
+int rv_yajl_parse(rv_pool_t *pool, const void *callbacks, void *ctx,
+    const unsigned char *p, size_t len);
+
 
 #endif /* _NGX_HTTP_RESEND_VERIFY_REPLY_H_INCLUDED_ */

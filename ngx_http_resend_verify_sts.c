@@ -307,9 +307,6 @@ int
 rv_sts_parse(const unsigned char *p, size_t len, rv_sts_shape_t shape,
     rv_pool_t *pool, rv_sts_reply_t *reply)
 {
-    void            *af;
-    yajl_handle      h;
-    yajl_status      st;
     rv_sts_parse_t   ps;
 
     memset(reply, 0, sizeof(rv_sts_reply_t));
@@ -319,25 +316,9 @@ rv_sts_parse(const unsigned char *p, size_t len, rv_sts_shape_t shape,
     ps.reply = reply;
     ps.shape = shape;
 
-    af = rv_yajl_funcs(pool);
-    if (af == NULL) {
-        return -1;
-    }
-
-    h = yajl_alloc(&rv_sts_callbacks, af, &ps);
-    if (h == NULL) {
-        return -1;
-    }
-
-    st = yajl_parse(h, p, len);
-
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(h);
-    }
-
-    yajl_free(h);
-
-    if (st != yajl_status_ok || !ps.started) {
+    if (rv_yajl_parse(pool, &rv_sts_callbacks, &ps, p, len) != RV_YAJL_OK
+        || !ps.started)
+    {
         return -1;
     }
 
