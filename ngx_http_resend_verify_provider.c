@@ -154,6 +154,29 @@ static ngx_str_t  ngx_http_resend_verify_provider_types[] = {
 };
 
 
+/* the OIDC provider's parameters that are strings, as "name=value" */
+
+typedef struct {
+    ngx_str_t   name;
+    size_t      offset;
+    ngx_uint_t  nonempty;
+} ngx_http_resend_verify_provider_param_t;
+
+
+static ngx_http_resend_verify_provider_param_t
+    ngx_http_resend_verify_oidc_params[] = {
+    { ngx_string("role_arn="),
+      offsetof(ngx_http_resend_verify_provider_t, role_arn), 0 },
+    { ngx_string("oidc_provider_arn="),
+      offsetof(ngx_http_resend_verify_provider_t, oidc_provider_arn), 0 },
+    { ngx_string("token_file="),
+      offsetof(ngx_http_resend_verify_provider_t, token_file), 1 },
+    { ngx_string("session_name="),
+      offsetof(ngx_http_resend_verify_provider_t, session_name), 0 },
+    { ngx_null_string, 0, 0 }
+};
+
+
 static ngx_str_t  ngx_http_resend_verify_fetch_results[] = {
     ngx_string("success"),
     ngx_string("unreachable"),
@@ -185,11 +208,13 @@ ngx_http_resend_verify_credentials_provider(ngx_conf_t *cf,
     u_char                              *q;
     size_t                               len;
     time_t                               d;
-    ngx_str_t                           *value, name, v;
+    ngx_str_t                           *value, *sv, name, v;
     ngx_uint_t                           i, t;
     ngx_array_t                        **list;
     ngx_http_resend_verify_provider_t   *prov, **field, **reg;
     ngx_http_resend_verify_main_conf_t  *rvmcf;
+
+    ngx_http_resend_verify_provider_param_t  *pp;
 
     field = (ngx_http_resend_verify_provider_t **) (p + cmd->offset);
 
@@ -264,40 +289,23 @@ ngx_http_resend_verify_credentials_provider(ngx_conf_t *cf,
             continue;
         }
 
-        if (t == NGX_HTTP_RV_PROVIDER_OIDC
-            && ngx_strncmp(v.data, "role_arn=", 9) == 0)
-        {
-            prov->role_arn.data = v.data + 9;
-            prov->role_arn.len = v.len - 9;
-            continue;
+        for (pp = ngx_http_resend_verify_oidc_params; pp->name.len; pp++) {
+            if (v.len >= pp->name.len
+                && ngx_strncmp(v.data, pp->name.data, pp->name.len) == 0)
+            {
+                break;
+            }
         }
 
-        if (t == NGX_HTTP_RV_PROVIDER_OIDC
-            && ngx_strncmp(v.data, "oidc_provider_arn=", 18) == 0)
-        {
-            prov->oidc_provider_arn.data = v.data + 18;
-            prov->oidc_provider_arn.len = v.len - 18;
-            continue;
-        }
+        if (t == NGX_HTTP_RV_PROVIDER_OIDC && pp->name.len) {
+            sv = (ngx_str_t *) ((char *) prov + pp->offset);
+            sv->data = v.data + pp->name.len;
+            sv->len = v.len - pp->name.len;
 
-        if (t == NGX_HTTP_RV_PROVIDER_OIDC
-            && ngx_strncmp(v.data, "token_file=", 11) == 0)
-        {
-            prov->token_file.data = v.data + 11;
-            prov->token_file.len = v.len - 11;
-
-            if (prov->token_file.len == 0) {
+            if (pp->nonempty && sv->len == 0) {
                 goto invalid;
             }
 
-            continue;
-        }
-
-        if (t == NGX_HTTP_RV_PROVIDER_OIDC
-            && ngx_strncmp(v.data, "session_name=", 13) == 0)
-        {
-            prov->session_name.data = v.data + 13;
-            prov->session_name.len = v.len - 13;
             continue;
         }
 
