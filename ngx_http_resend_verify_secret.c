@@ -124,8 +124,14 @@ ngx_http_resend_verify_secret_slot(ngx_conf_t *cf, ngx_command_t *cmd,
 
     /*
      * A token moved to the buffer's start left its first bytes at the end
-     * of the buffer, where the next read may not have reached.
+     * of the buffer, where the next read may not have reached.  That can
+     * only be in a file larger than the buffer, which was filled whole
+     * before: in a smaller one, the bytes after b->last were never written.
      */
+
+    if (ngx_file_size(&file->file.info) <= (off_t) (b->end - b->start)) {
+        return NGX_CONF_OK;
+    }
 
     for (k = ngx_min(value->len - 1, (size_t) (b->end - b->last)); k; k--) {
         if (ngx_memcmp(b->end - k, value->data, k) == 0) {
