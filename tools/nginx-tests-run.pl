@@ -6,13 +6,15 @@
 # number of tests run, the numbers of the failed ones, how many were
 # skipped and how many TODO tests passed.  Then a "total" line.
 #
-#   TEST_NGINX_BINARY=/path/nginx perl nginx-tests-run.pl [JOBS]
+#   TEST_NGINX_BINARY=/path/nginx perl nginx-tests-run.pl [JOBS [FILE.t ...]]
+#
+# (with files: only those)
 use strict;
 use warnings;
 use TAP::Harness;
 
 my $jobs = shift // 2;
-my @files = sort glob '*.t';
+my @files = @ARGV ? @ARGV : sort glob '*.t';
 die "nginx-tests-run: no *.t in the current directory\n" unless @files;
 
 my $h = TAP::Harness->new({
