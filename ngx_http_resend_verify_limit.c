@@ -26,7 +26,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-
 #include "ngx_http_resend_verify_module.h"
 #include "ngx_http_resend_verify_limit.h"
 #include "ngx_http_resend_verify_email.h"
